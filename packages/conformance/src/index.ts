@@ -28,3 +28,15 @@ export type {
   ScenarioObject,
   Step,
 } from './scenario.ts';
+export { fakeTarget } from './fake-target.ts';
+export type { BackendUnderTest, FakeEnvironment, FakeTargetOptions, StateFn } from './fake-target.ts';
+export { nodeContextFor } from './node-context.ts';
+export type { NodePortDefault } from './node-context.ts';
+export { ObjectStore } from './object-store.ts';
+export { compareOutcome, formatOutcome, observeTrace } from './outcome.ts';
+export type { Observation } from './outcome.ts';
+export { flowPacket, sourceFor } from './packet.ts';
+export type { ResolvedSource } from './packet.ts';
+export { expectedFor, runScenario } from './run.ts';
+export type { CheckResult, CheckStatus, ScenarioResult } from './run.ts';
+export type { ScenarioTarget } from './target.ts';
