@@ -1,0 +1,104 @@
+import { describe, expect, it } from '@jest/globals';
+import { scriptedExecutor } from '@kproxy/exec/testing';
+import { classifyNftFailure, nftables, parseNftVersion } from './client.ts';
+import { Transaction } from './transaction.ts';
+
+const LIST = JSON.stringify({
+  nftables: [
+    { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
+    { table: { family: 'ip', name: 'kube-proxy', handle: 1 } },
+    { set: { family: 'ip', name: 's', table: 'kube-proxy', type: 'ipv4_addr', handle: 3, elem: ['10.0.0.1'] } },
+    { chain: { family: 'ip', table: 'kube-proxy', name: 'c', handle: 2 } },
+    { rule: { family: 'ip', table: 'kube-proxy', chain: 'c', handle: 4, expr: [{ accept: null }] } },
+  ],
+});
+
+function tx(): Transaction {
+  return new Transaction({ family: 'ip', table: 'kube-proxy' }).add({ table: {} }).add({ chain: { name: 'c' } });
+}
+
+describe('nftables() client', () => {
+  it('applies a transaction as one argv JSON document, and check adds -c', async () => {
+    const exec = scriptedExecutor();
+    const client = nftables({ executor: exec, nftPath: '/usr/sbin/nft' });
+    const t = tx();
+    const result = await client.apply(t);
+    await client.check(t);
+    expect(exec.calls).toHaveLength(2);
+    expect(exec.calls[0]).toEqual({ file: '/usr/sbin/nft', args: ['-j', t.serialize()] });
+    expect(exec.calls[1]?.args).toEqual(['-c', '-j', t.serialize()]);
+    expect(result).toEqual({ operations: 2, bytes: Buffer.byteLength(t.serialize()) });
+  });
+
+  it('sends large documents through a temporary file that is removed afterwards', async () => {
+    const fs = await import('node:fs');
+    let seen = '';
+    let path = '';
+    const exec = scriptedExecutor((call) => {
+      path = call.args[2] ?? '';
+      seen = fs.readFileSync(path, 'utf8');
+      return undefined;
+    });
+    const t = tx();
+    await nftables({ executor: exec, argvLimitBytes: 10 }).apply(t);
+    expect(exec.calls[0]?.args.slice(0, 2)).toEqual(['-j', '-f']);
+    expect(seen).toBe(t.serialize());
+    expect(fs.existsSync(path)).toBe(false);
+  });
+
+  it('sends nothing for an empty transaction and refuses an invalid one', async () => {
+    const exec = scriptedExecutor();
+    const client = nftables({ executor: exec });
+    expect(await client.apply(new Transaction())).toEqual({ operations: 0, bytes: 0 });
+    const bad = tx().add({ chain: { name: 'x\ny' } });
+    await expect(client.apply(bad)).rejects.toMatchObject({ name: 'InvalidCommandError' });
+    await expect(client.apply({ nftables: [{ add: { chain: { family: 'ip', table: 't', name: '' } } }] })).rejects.toMatchObject({
+      name: 'InvalidCommandError',
+    });
+    expect(exec.calls).toHaveLength(0);
+  });
+
+  it('classifies failures', async () => {
+    const rejected = nftables({
+      executor: scriptedExecutor(() => ({ exitCode: 1, stderr: 'internal:0:0-0: Error: Could not process rule: No such file or directory\n' })),
+    });
+    await expect(rejected.apply(tx())).rejects.toMatchObject({
+      name: 'KernelRejectedError',
+      detail: 'internal:0:0-0: Error: Could not process rule: No such file or directory',
+    });
+    await expect(rejected.list({ family: 'ip', table: 'nope' })).rejects.toMatchObject({ name: 'NotFoundError' });
+    const missing = nftables({ executor: scriptedExecutor(() => ({ exitCode: 255, stderr: 'exec of "nft" failed: No such file or directory\n' })) });
+    await expect(missing.apply(tx())).rejects.toMatchObject({ name: 'ExecError' });
+    await expect(missing.list({ ruleset: true })).rejects.toMatchObject({ name: 'ExecError' });
+    const unstartable = nftables({
+      executor: { run: () => Promise.reject(Object.assign(new Error('spawn nft ENOENT'), { name: 'ExecError' })) },
+    });
+    await expect(unstartable.version()).rejects.toMatchObject({ name: 'ExecError' });
+    expect(classifyNftFailure(['nft'], { exitCode: 1, stdout: '', stderr: 'Error: Operation not permitted' }, 'apply').name).toBe('ExecError');
+  });
+
+  it('lists a table through a JSON list command and parses it', async () => {
+    const exec = scriptedExecutor(() => ({ stdout: LIST }));
+    const rs = await nftables({ executor: exec }).list({ family: 'ip', table: 'we"ird name' });
+    expect(JSON.parse(exec.calls[0]?.args[1] ?? '')).toEqual({ nftables: [{ list: { table: { family: 'ip', name: 'we"ird name' } } }] });
+    expect(rs.tables).toHaveLength(1);
+    const table = rs.tables[0];
+    expect(table?.chains.get('c')?.rules.map((r) => r.handle)).toEqual([4]);
+    expect(table?.sets.get('s')).toMatchObject({ kind: 'set', elements: ['10.0.0.1'] });
+    await nftables({ executor: exec }).list({ ruleset: true });
+    expect(exec.calls[1]?.args).toEqual(['-j', 'list', 'ruleset']);
+  });
+
+  it('detects the version and JSON support', async () => {
+    const exec = scriptedExecutor((call) =>
+      call.args[0] === '--version' ? { stdout: 'nftables v1.0.6 (Lester Gooch #5)\n' } : { stdout: '{"nftables": []}' },
+    );
+    expect(await nftables({ executor: exec }).version()).toEqual({ version: '1.0.6', parts: [1, 0, 6], json: true });
+    const noJson = scriptedExecutor((call) =>
+      call.args[0] === '--version' ? { stdout: 'nftables v0.9.3 (Topsy)\n' } : { exitCode: 1, stderr: 'Error: JSON support not compiled-in' },
+    );
+    expect(await nftables({ executor: noJson }).version()).toEqual({ version: '0.9.3', parts: [0, 9, 3], json: false });
+    expect(parseNftVersion('nftables v1.1\n')).toEqual({ version: '1.1.0', parts: [1, 1, 0] });
+    expect(parseNftVersion('garbage')).toBeUndefined();
+  });
+});

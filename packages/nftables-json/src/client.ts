@@ -1,0 +1,212 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ExecError, KernelRejectedError, NotFoundError } from '@kproxy/api';
+import type { ExecResult, Executor } from '@kproxy/api';
+import { InvalidCommandError } from './errors.ts';
+import { parseRuleset } from './ruleset.ts';
+import type { Ruleset } from './ruleset.ts';
+import type { Family, NftablesDocument } from './schema.ts';
+import { Transaction } from './transaction.ts';
+import { commandProblem } from './validate.ts';
+
+/** What `apply` sent. */
+export interface ApplyResult {
+  /** Number of commands in the batch. */
+  readonly operations: number;
+  /** Bytes written to nft's standard input. */
+  readonly bytes: number;
+}
+
+/** The nft program's version and capabilities. */
+export interface NftVersion {
+  /** `1.0.6` */
+  readonly version: string;
+  /** [major, minor, patch] */
+  readonly parts: readonly [number, number, number];
+  /** Whether this nft was built with JSON support (`-j`). Everything else in this package needs it. */
+  readonly json: boolean;
+}
+
+/** What to list: the whole ruleset, or one table. */
+export type ListTarget = { readonly ruleset: true } | { readonly family: Family; readonly table: string };
+
+/**
+ * A client of the kernel's nftables: the seam the backend programs through. `nftables()` implements it over
+ * the `nft` CLI; `fakeNftClient()` (under `./testing`) over an in-memory ruleset; a netlink transport could
+ * implement it later without changing callers.
+ */
+export interface NftClient {
+  /**
+   * Applies a transaction atomically: all of it or nothing. Rejects with `InvalidCommandError` when the
+   * transaction recorded one (nothing is sent), `KernelRejectedError` (nft's diagnostic in `detail`) when
+   * nft or the kernel refuses it, `ExecError` when nft cannot run. An empty transaction sends nothing.
+   */
+  apply(tx: Transaction | NftablesDocument): Promise<ApplyResult>;
+  /** Validates a transaction against the current ruleset without applying it (`nft -c`); rejects like apply. */
+  check(tx: Transaction | NftablesDocument): Promise<void>;
+  /** Lists a table or the ruleset. Rejects with `NotFoundError` when the table does not exist. */
+  list(target: ListTarget): Promise<Ruleset>;
+  /** The nft version and whether it speaks JSON. */
+  version(): Promise<NftVersion>;
+}
+
+/** Options of `nftables()`. */
+export interface NftablesOptions {
+  /** Runs nft (use `netnsExecutor` to run inside a namespace). */
+  readonly executor: Executor;
+  /** The nft program. Default `nft` (looked up in PATH). */
+  readonly nftPath?: string;
+  /** Kill nft after this many milliseconds. Default 300 000 (a cold load of a huge ruleset takes long). */
+  readonly timeoutMs?: number;
+  /**
+   * Documents up to this size (bytes) are passed to nft as one argv element (`nft -j '<json>'`); larger
+   * ones through a private temporary file (`nft -j -f <file>`). Default 65 536 (the kernel allows 131 072
+   * bytes per argument). Not standard input: nft's JSON reader opens `/dev/stdin` by path, which fails
+   * (ENXIO) when stdin is a socket, as it is for every process Node spawns.
+   */
+  readonly argvLimitBytes?: number;
+}
+
+function documentOf(tx: Transaction | NftablesDocument): NftablesDocument {
+  if (tx instanceof Transaction) {
+    if (tx.error !== undefined) throw tx.error;
+    return tx.toJSON();
+  }
+  tx.nftables.forEach((cmd, i) => {
+    const problem = commandProblem(cmd);
+    if (problem !== undefined) throw new InvalidCommandError(`invalid nftables command #${i}: ${problem}`, i);
+  });
+  return tx;
+}
+
+const NOT_FOUND = /No such file or directory/;
+const NO_PROGRAM = /exec of ".*" failed|command not found|not found in PATH/;
+const NOT_PERMITTED = /Operation not permitted|Permission denied/;
+
+/** The first few meaningful lines of nft's stderr, for messages. */
+function summary(stderr: string): string {
+  return stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('Error') || l.startsWith('Warning'))
+    .slice(0, 3)
+    .join('; ') || stderr.trim().split('\n').slice(0, 3).join('; ');
+}
+
+/**
+ * Turns a failed nft run into a typed error: `ExecError` when nft could not run (missing program, no
+ * permission), `NotFoundError` for a `list` of a missing table, `KernelRejectedError` otherwise (the batch
+ * was refused, by nft's parser or by the kernel; nothing of it was applied).
+ */
+export function classifyNftFailure(command: readonly string[], result: ExecResult, action: 'apply' | 'check' | 'list' | 'version'): Error {
+  const detail = result.stderr.trim();
+  const text = summary(result.stderr);
+  if (NO_PROGRAM.test(detail) || (result.exitCode === 127 && detail === '')) {
+    return new ExecError(`nft is not available: ${text || `exit ${result.exitCode}`}`, { command, exitCode: result.exitCode, stderr: result.stderr });
+  }
+  if (NOT_PERMITTED.test(detail)) {
+    return new ExecError(`nft is not permitted (needs CAP_NET_ADMIN): ${text}`, { command, exitCode: result.exitCode, stderr: result.stderr });
+  }
+  if (action === 'list' && NOT_FOUND.test(detail)) {
+    return new NotFoundError(`nftables object listed by ${command.slice(1).join(' ').slice(0, 300)} does not exist`);
+  }
+  if (action === 'version') {
+    return new ExecError(`nft --version failed: ${text}`, { command, exitCode: result.exitCode, stderr: result.stderr });
+  }
+  return new KernelRejectedError(`nft ${action === 'check' ? 'check' : 'transaction'} rejected: ${text || `exit ${result.exitCode}`}`, detail);
+}
+
+/** Parses `nft --version` output (`nftables v1.0.6 (Lester Gooch #5)`). */
+export function parseNftVersion(stdout: string): { version: string; parts: [number, number, number] } | undefined {
+  const m = /v(\d+)\.(\d+)(?:\.(\d+))?/.exec(stdout);
+  if (m === null) return undefined;
+  const parts: [number, number, number] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  return { version: parts.join('.'), parts };
+}
+
+/** An `NftClient` over the `nft` program, run from argv (never a shell); see `argvLimitBytes` for how documents travel. */
+export function nftables(options: NftablesOptions): NftClient {
+  const nft = options.nftPath ?? 'nft';
+  const timeoutMs = options.timeoutMs ?? 300_000;
+  const exec = options.executor;
+  const argvLimit = Math.min(options.argvLimitBytes ?? 65_536, 131_000);
+
+  async function run(args: readonly string[], action: 'apply' | 'check' | 'list' | 'version'): Promise<ExecResult> {
+    const command = [nft, ...args];
+    let result: ExecResult;
+    try {
+      result = await exec.run(nft, args, { timeoutMs });
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ExecError') throw err;
+      throw new ExecError(`cannot run ${nft}: ${String(err)}`, { command }, { cause: err });
+    }
+    if (result.exitCode !== 0) throw classifyNftFailure(command, result, action);
+    return result;
+  }
+
+  async function send(tx: Transaction | NftablesDocument, check: boolean): Promise<ApplyResult> {
+    const doc = documentOf(tx);
+    if (doc.nftables.length === 0) return { operations: 0, bytes: 0 };
+    const text = JSON.stringify(doc);
+    const bytes = Buffer.byteLength(text);
+    const flags = check ? ['-c', '-j'] : ['-j'];
+    const action = check ? 'check' : 'apply';
+    if (bytes <= argvLimit) {
+      await run([...flags, text], action);
+    } else {
+      const dir = await mkdtemp(path.join(tmpdir(), 'kproxy-nft-'));
+      try {
+        const file = path.join(dir, 'batch.json');
+        await writeFile(file, text, { mode: 0o600 });
+        await run([...flags, '-f', file], action);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+    return { operations: doc.nftables.length, bytes };
+  }
+
+  return {
+    apply: (tx) => send(tx, false),
+    async check(tx) {
+      await send(tx, true);
+    },
+    async list(target) {
+      // A table is listed with a JSON `list` command rather than `list table <family> <name>`: nft's text
+      // grammar would re-parse the name (spaces, quotes, keywords), JSON carries any name verbatim.
+      const args =
+        'ruleset' in target
+          ? ['-j', 'list', 'ruleset']
+          : ['-j', JSON.stringify({ nftables: [{ list: { table: { family: target.family, name: target.table } } }] })];
+      const result = await run(args, 'list');
+      try {
+        return parseRuleset(result.stdout);
+      } catch (err) {
+        throw new KernelRejectedError(`nft printed unparseable JSON: ${String(err)}`, result.stdout.slice(0, 2000), { cause: err });
+      }
+    },
+    async version() {
+      const v = await run(['--version'], 'version');
+      const parsed = parseNftVersion(v.stdout);
+      if (parsed === undefined) {
+        throw new ExecError(`cannot parse nft version from ${JSON.stringify(v.stdout.trim())}`, {
+          command: [nft, '--version'],
+          exitCode: 0,
+          stderr: v.stderr,
+        });
+      }
+      // JSON support is a build option; a JSON listing of the (possibly empty) table list proves it.
+      const probe = await exec.run(nft, ['-j', 'list', 'tables'], { timeoutMs });
+      let json = false;
+      if (probe.exitCode === 0) {
+        try {
+          json = Array.isArray((JSON.parse(probe.stdout) as { nftables?: unknown }).nftables);
+        } catch {
+          json = false;
+        }
+      }
+      return { ...parsed, json };
+    },
+  };
+}
