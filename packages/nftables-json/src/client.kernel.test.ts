@@ -92,9 +92,13 @@ maybe('nftables() against the kernel (in a throw-away namespace)', () => {
     // Round trip: what was listed, re-applied into a fresh table of another name, lists the same.
     const copy = new Transaction({ family: 'ip', table: 'copy' }).add({ table: {} });
     for (const s of t?.sets.values() ?? []) {
-      const { handle: _h, ...rest } = s.set;
-      if (s.kind === 'set') copy.add({ set: { ...rest, table: 'copy' } });
-      else copy.add({ map: { ...rest, table: 'copy' } });
+      if (s.kind === 'set') {
+        const { handle: _h, ...rest } = s.set;
+        copy.add({ set: { ...rest, table: 'copy' } });
+      } else {
+        const { handle: _h, ...rest } = s.set;
+        copy.add({ map: { ...rest, table: 'copy' } });
+      }
     }
     for (const c of t?.chains.values() ?? []) {
       const { handle: _h, ...rest } = c.chain;
