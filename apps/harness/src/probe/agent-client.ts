@@ -77,8 +77,10 @@ export interface FlowProbe {
   readonly timeoutMs?: number;
   /** Extra attempts for a connection that timed out (rules may still be settling). Default 0. */
   readonly retries?: number;
-  /** Stop early once this many distinct servers answered (e.g. all expected endpoints seen). */
+  /** Stop early once this many distinct servers answered (e.g. all expected endpoints seen)... */
   readonly stopAfterServers?: number;
+  /** ...but not before this many connections. Default 0. */
+  readonly minConnections?: number;
 }
 
 /** What a flow saw over all its connections. */
@@ -117,7 +119,7 @@ export async function probeFlow(agent: ProbeAgent, flow: FlowProbe): Promise<Flo
       entry.count++;
       entry.sources.add(r.reply.client.replace(/^\[?(.*?)\]?:\d+$/, '$1'));
       answers.set(r.reply.server, entry);
-      if (flow.stopAfterServers !== undefined && answers.size >= flow.stopAfterServers && i + 1 >= Math.min(count, flow.stopAfterServers)) break;
+      if (flow.stopAfterServers !== undefined && answers.size >= flow.stopAfterServers && i + 1 >= (flow.minConnections ?? 0)) break;
     } else if (details.length < 3) {
       details.push(`${r.outcome}${r.detail ? ` (${r.detail})` : ''}`);
     }
