@@ -1,0 +1,127 @@
+import { ConfigError } from '@kproxy/api';
+import type { IPFamily, Backend, BackendFactory, Components, Packet, ProxyState, SyncOptions, SyncPlan, SyncResult, Trace } from '@kproxy/api';
+import { findTable, nftables, Transaction } from '@kproxy/nftables-json';
+import type { NftClient, RulesetTable } from '@kproxy/nftables-json';
+import type { NftablesRenderOptions } from './context.ts';
+import { renderContext } from './context.ts';
+import { DEFAULT_TABLE, tableFamily } from './names.ts';
+import { reconcile } from './reconcile.ts';
+import { render } from './render.ts';
+import type { RenderMemo, RenderResult } from './render.ts';
+
+/** Options of the nftables backend. */
+export interface NftablesBackendOptions extends NftablesRenderOptions {
+  /**
+   * The nftables client. Default: `nftables({ executor: components.executor })` (the `nft` CLI). Tests pass
+   * the semantic fake from `@kproxy/nftables-json/testing`.
+   */
+  readonly client?: (components: Components) => NftClient;
+  /** The nft program for the default client. */
+  readonly nftPath?: string;
+  /** The IP family this backend serves (one backend per family; dual-stack is two). Default IPv4. */
+  readonly family?: IPFamily;
+}
+
+/**
+ * The nftables backend for one IP family: `nftablesBackend(options)(components)`. The first sync, any
+ * sync after a failure and any sync with `full` read the table once and write only what is missing or
+ * different; other syncs render a partial transaction from the previous state without listing anything.
+ * Chains that are no longer used are flushed in the sync's transaction and deleted in a second one.
+ */
+export function nftablesBackend(options: NftablesBackendOptions = {}): BackendFactory {
+  return (components: Components): Backend => {
+    const client = options.client ? options.client(components) : nftables({ executor: components.executor, ...(options.nftPath ? { nftPath: options.nftPath } : {}) });
+    const log = components.logger.child({ backend: 'nftables' });
+    const renderOpts: NftablesRenderOptions = { table: options.table, serviceCIDRs: options.serviceCIDRs };
+    let memo: RenderMemo | undefined;
+    let needFull = true;
+    const pendingDelete = new Set<string>();
+    const family: IPFamily = options.family ?? 'IPv4';
+    const tableName = options.table ?? DEFAULT_TABLE;
+
+    async function listTable(state: ProxyState): Promise<RulesetTable | undefined> {
+      const ctx = renderContext(state, renderOpts);
+      try {
+        return findTable(await client.list({ family: ctx.family, table: ctx.table }), ctx.family, ctx.table);
+      } catch (err) {
+        if (err instanceof Error && err.name === 'NotFoundError') return undefined;
+        throw err;
+      }
+    }
+
+    async function prepare(state: ProxyState, opts: SyncOptions = {}): Promise<RenderResult> {
+      const full = needFull || memo === undefined || opts.full === true || memo.state.family !== state.family;
+      if (full) return reconcile(state, await listTable(state), renderOpts);
+      return render(state, memo, { ...renderOpts, ...(opts.changes ? { changes: opts.changes } : {}) });
+    }
+
+    function report(result: RenderResult): void {
+      for (const [key, problems] of result.problems) {
+        log.warn({ servicePort: key, problems }, 'skipped values nftables cannot express');
+      }
+    }
+
+    const backend: Backend = {
+      name: 'nftables',
+      family,
+      async sync(state, opts = {}): Promise<SyncResult> {
+        if (state.family !== family) throw new ConfigError(`the ${family} nftables backend got an ${state.family} state`);
+        let result: RenderResult;
+        let applied: { operations: number; bytes: number };
+        try {
+          result = await prepare(state, opts);
+          report(result);
+          if (result.transaction.error) throw result.transaction.error;
+          applied = await client.apply(result.transaction);
+        } catch (err) {
+          needFull = true;
+          memo = undefined;
+          throw err;
+        }
+        memo = result.memo;
+        needFull = false;
+        for (const c of result.liveChains) pendingDelete.delete(c);
+        for (const c of result.staleChains) pendingDelete.add(c);
+        let operations = applied.operations;
+        let bytes = applied.bytes;
+        if (pendingDelete.size > 0) {
+          // A separate, later transaction: older kernels refuse to delete a chain in the transaction that
+          // removed the last reference to it.
+          const ctx = renderContext(state, renderOpts);
+          const tx = new Transaction({ family: ctx.family, table: ctx.table });
+          for (const name of [...pendingDelete].sort()) tx.delete({ chain: { name } });
+          try {
+            const r = await client.apply(tx);
+            operations += r.operations;
+            bytes += r.bytes;
+            pendingDelete.clear();
+          } catch (err) {
+            // Harmless: the chains are empty and unreferenced; the next full sync removes them.
+            log.warn({ err, chains: pendingDelete.size }, 'cannot delete stale chains yet');
+            needFull = true;
+          }
+        }
+        return { full: result.full, operations, bytes };
+      },
+      async plan(state): Promise<SyncPlan> {
+        const result = await prepare(state);
+        if (result.transaction.error) throw result.transaction.error;
+        const text = result.transaction.size === 0 ? '' : result.transaction.serialize();
+        return { full: result.full, operations: result.transaction.size, text };
+      },
+      async cleanup(): Promise<void> {
+        const tx = new Transaction({ family: tableFamily(family), table: tableName });
+        // `add` then `delete` in one transaction: succeeds whether or not the table exists.
+        tx.add({ table: {} }).delete({ table: {} });
+        await client.apply(tx);
+        memo = undefined;
+        needFull = true;
+        pendingDelete.clear();
+      },
+      async explain(packet: Packet): Promise<Trace> {
+        throw new Error(`explain is not available yet (${packet.dst})`);
+      },
+    };
+    return backend;
+  };
+}

@@ -1,0 +1,99 @@
+import { ConfigError } from '@kproxy/api';
+import type { NodeContext, ProxyState } from '@kproxy/api';
+import ipaddr from 'ipaddr.js';
+import type { AddrProto } from './exprs.ts';
+import { DEFAULT_TABLE, tableFamily } from './names.ts';
+
+/** Options of the nftables renderer and backend. */
+export interface NftablesRenderOptions {
+  /** Table name in each family. Default `kube-proxy`. */
+  readonly table?: string;
+  /**
+   * Service CIDRs of this family. When given, packets to an unallocated IP inside them are dropped (as in
+   * kube-proxy's nftables mode); without them, such packets are left alone.
+   */
+  readonly serviceCIDRs?: readonly string[];
+}
+
+/** Everything the renderer derives once per state from the node context and options. */
+export interface RenderContext {
+  readonly table: string;
+  readonly family: 'ip' | 'ip6';
+  readonly addr: AddrProto;
+  /** Set type of one address (`ipv4_addr`). */
+  readonly addrType: string;
+  readonly node: NodeContext;
+  readonly mark: number;
+  readonly serviceCIDRs: readonly string[];
+  /** Pod CIDRs of the local-traffic detector (ClusterCIDR / NodeCIDR modes), filtered to the family. */
+  readonly podCIDRs: readonly string[];
+}
+
+/** True when `ip` is a valid address of the family (no CIDR). */
+export function isFamilyIP(ip: string, family: 'ip' | 'ip6'): boolean {
+  return family === 'ip' ? ipaddr.IPv4.isValidFourPartDecimal(ip) : ipaddr.IPv6.isValid(ip) && ip.includes(':');
+}
+
+/** True when `cidr` is a valid CIDR of the family. */
+export function isFamilyCIDR(cidr: string, family: 'ip' | 'ip6'): boolean {
+  const slash = cidr.indexOf('/');
+  if (slash < 0) return false;
+  const len = cidr.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(len)) return false;
+  return isFamilyIP(cidr.slice(0, slash), family) && Number(len) <= (family === 'ip' ? 32 : 128);
+}
+
+/** True when `ip` lies inside `cidr` (both of one family, already validated). */
+export function cidrContains(cidr: string, ip: string): boolean {
+  try {
+    const [range, len] = ipaddr.parseCIDR(cidr);
+    const addr = ipaddr.parse(ip);
+    return addr.kind() === range.kind() && addr.match(range, len);
+  } catch {
+    return false;
+  }
+}
+
+/** Network address of a CIDR (nft refuses prefixes with host bits set). */
+export function networkOf(cidr: string): string {
+  const [range, len] = ipaddr.parseCIDR(cidr);
+  const bytes = range.toByteArray();
+  for (let i = 0; i < bytes.length; i++) {
+    const keep = Math.max(0, Math.min(8, len - i * 8));
+    bytes[i] = (bytes[i] as number) & ((0xff << (8 - keep)) & 0xff);
+  }
+  return `${ipaddr.fromByteArray(bytes).toString()}/${len}`;
+}
+
+/** Builds the render context; throws ConfigError for node facts or options nft could not express safely. */
+export function renderContext(state: ProxyState, options: NftablesRenderOptions = {}): RenderContext {
+  const family = tableFamily(state.family);
+  const table = options.table ?? DEFAULT_TABLE;
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(table)) throw new ConfigError(`invalid nftables table name ${JSON.stringify(table)}`);
+  const node = state.node;
+  const bit = node.masqueradeBit;
+  if (!Number.isInteger(bit) || bit < 0 || bit > 31) throw new ConfigError(`invalid masquerade bit ${String(bit)}`);
+  const cidrs = (list: readonly string[], what: string): string[] =>
+    list.map((c) => c.trim()).filter((c) => {
+      if (isFamilyCIDR(c, family)) return true;
+      if (!c.includes(family === 'ip' ? ':' : '.')) throw new ConfigError(`invalid ${what} ${JSON.stringify(c)}`);
+      return false; // other family: not ours
+    }).map(networkOf);
+  const det = node.localDetector;
+  if (det.mode === 'BridgeInterface' && !/^[A-Za-z0-9_.:-]{1,15}$/.test(det.interfaceName)) {
+    throw new ConfigError(`invalid bridge interface name ${JSON.stringify(det.interfaceName)}`);
+  }
+  if (det.mode === 'InterfaceNamePrefix' && !/^[A-Za-z0-9_.:-]{1,14}$/.test(det.interfacePrefix)) {
+    throw new ConfigError(`invalid interface name prefix ${JSON.stringify(det.interfacePrefix)}`);
+  }
+  return {
+    table,
+    family,
+    addr: family,
+    addrType: family === 'ip' ? 'ipv4_addr' : 'ipv6_addr',
+    node,
+    mark: (1 << bit) >>> 0,
+    serviceCIDRs: cidrs(options.serviceCIDRs ?? [], 'service CIDR'),
+    podCIDRs: det.mode === 'ClusterCIDR' || det.mode === 'NodeCIDR' ? cidrs(det.cidrs, 'pod CIDR') : [],
+  };
+}

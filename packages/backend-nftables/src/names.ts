@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import type { Endpoint, IPFamily, ServicePortName } from '@kproxy/api';
+
+/**
+ * Names of the kernel objects the nftables backend owns. Fixed names are constants here; per-service-port
+ * names follow kube-proxy's nftables mode: `<prefix>-<HASH8>-<readable name>` where HASH8 is the first
+ * 8 characters of base32(sha256(readable name)).
+ */
+
+/** Default table name, the same as kube-proxy's nftables mode so runbooks and tooling apply. */
+export const DEFAULT_TABLE = 'kube-proxy';
+
+/** Fixed chains. */
+export const CHAIN = {
+  natPrerouting: 'nat-prerouting',
+  natOutput: 'nat-output',
+  natPostrouting: 'nat-postrouting',
+  filterPreroutingPreDnat: 'filter-prerouting-pre-dnat',
+  filterOutputPreDnat: 'filter-output-pre-dnat',
+  filterInput: 'filter-input',
+  filterForward: 'filter-forward',
+  filterOutput: 'filter-output',
+  services: 'services',
+  firewallCheck: 'firewall-check',
+  endpointsCheck: 'endpoints-check',
+  markForMasquerade: 'mark-for-masquerade',
+  masquerading: 'masquerading',
+  rejectChain: 'reject-chain',
+} as const;
+
+/** Fixed sets and maps. */
+export const SET = {
+  clusterIPs: 'cluster-ips',
+  nodePortIPs: 'nodeport-ips',
+  serviceIPs: 'service-ips',
+  serviceNodePorts: 'service-nodeports',
+  firewallIPs: 'firewall-ips',
+  noEndpointServices: 'no-endpoint-services',
+  noEndpointNodePorts: 'no-endpoint-nodeports',
+  hairpin: 'hairpin-endpoints',
+} as const;
+
+/** Longest hashed base name, as in kube-proxy: leaves room for the longest prefix (`affinity-`). */
+const MAX_BASE = 240;
+
+/** Characters kept verbatim in readable names; anything else becomes `_` (the hash keeps names unique). */
+const SAFE = /[^A-Za-z0-9_./-]/g;
+
+/** base32 (RFC 4648 alphabet, like Go's base32.StdEncoding) of the first bytes of sha256(text), 8 characters. */
+export function hash8(text: string): string {
+  const digest = createHash('sha256').update(text, 'utf8').digest();
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const byte of digest) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5 && out.length < 8) {
+      out += alphabet[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    if (out.length >= 8) break;
+  }
+  return out;
+}
+
+/**
+ * kube-proxy's hashAndTruncate: `HASH8-name`, cut to 237 characters plus `...` when longer than 240. The hash
+ * is over the full name. Characters outside `[A-Za-z0-9_./-]` are replaced by `_` in the readable part only,
+ * so hostile names (quotes, newlines, unicode) never reach a kernel object name.
+ */
+export function hashAndTruncate(name: string): string {
+  const full = `${hash8(name)}-${name.replace(SAFE, '_')}`;
+  return full.length > MAX_BASE ? `${full.slice(0, MAX_BASE - 3)}...` : full;
+}
+
+/** The readable name of a service port, as kube-proxy spells it: `ns/svc/tcp/port`. */
+export function servicePortReadableName(name: ServicePortName): string {
+  return `${name.namespace}/${name.name}/${name.protocol.toLowerCase()}/${name.port}`;
+}
+
+/** The hashed base of every chain of one service port (`ULMVA6XW-ns1/svc1/tcp/p80`). */
+export function servicePortChainBase(name: ServicePortName): string {
+  return hashAndTruncate(servicePortReadableName(name));
+}
+
+/** The hashed base of an endpoint's objects: `<service port>__<ip with : as .>/<port>`. */
+export function endpointChainBase(name: ServicePortName, endpoint: Pick<Endpoint, 'ip' | 'port'>): string {
+  return hashAndTruncate(
+    `${servicePortReadableName(name)}__${endpoint.ip.replaceAll(':', '.')}/${endpoint.port}`,
+  );
+}
+
+/** Names of the per-service-port chains. */
+export interface ServicePortChains {
+  /** DNAT to the cluster endpoint set. */
+  readonly service: string;
+  /** DNAT to the local endpoint set. */
+  readonly local: string;
+  /** Entry for node ports, external IPs and LB IPs (masquerade / short-circuit / policy). */
+  readonly external: string;
+  /** loadBalancerSourceRanges filter. */
+  readonly firewall: string;
+}
+
+/** The chain names of one service port. */
+export function servicePortChains(name: ServicePortName): ServicePortChains {
+  const base = servicePortChainBase(name);
+  return {
+    service: `service-${base}`,
+    local: `local-${base}`,
+    external: `external-${base}`,
+    firewall: `firewall-${base}`,
+  };
+}
+
+/** Name of the ClientIP affinity set of one endpoint of a service port. */
+export function affinitySetName(name: ServicePortName, endpoint: Pick<Endpoint, 'ip' | 'port'>): string {
+  return `affinity-${endpointChainBase(name, endpoint)}`;
+}
+
+/** The nftables table family for an IP family. */
+export function tableFamily(family: IPFamily): 'ip' | 'ip6' {
+  return family === 'IPv4' ? 'ip' : 'ip6';
+}

@@ -1,0 +1,144 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from '@jest/globals';
+import { silentLogger, systemClock } from '@kproxy/api';
+import type { Components, ProxyState } from '@kproxy/api';
+import { netnsSupport, withNetns } from '@kproxy/netns';
+import type { Netns } from '@kproxy/netns';
+import { nftables } from '@kproxy/nftables-json';
+import fc from 'fast-check';
+import { nodeArb, servicePortsArb } from '../test/arbitraries.ts';
+import { nftablesBackend } from './backend.ts';
+import { render } from './render.ts';
+import { ep, node, stateOf, svcPort } from './testing/index.ts';
+
+const support = await netnsSupport();
+const nftOk = support.ok && spawnSync('nft', ['--version']).status === 0;
+if (!nftOk) console.warn(`skipping nftables kernel tests: ${support.ok ? 'nft not found' : support.reason}`);
+const maybe = nftOk ? describe : describe.skip;
+
+function components(ns: Netns): Components {
+  return { logger: silentLogger, clock: systemClock, executor: ns.executor };
+}
+
+/** `nft -j list table` with what legitimately differs between equal rulesets removed (handles, order). */
+async function normalisedTable(ns: Netns, family = 'ip', table = 'kube-proxy'): Promise<unknown> {
+  const out = await ns.run('nft', ['-j', 'list', 'table', family, table]);
+  const items = (JSON.parse(out.stdout) as { nftables: Record<string, Record<string, unknown>>[] }).nftables;
+  const strip = (o: Record<string, unknown>) => {
+    const c = { ...o };
+    delete c['handle'];
+    if (Array.isArray(c['elem'])) c['elem'] = (c['elem'] as unknown[]).map((e) => JSON.stringify(e)).sort();
+    return c;
+  };
+  const chains: Record<string, unknown> = {};
+  const sets: Record<string, unknown> = {};
+  const rules: Record<string, unknown[]> = {};
+  for (const item of items) {
+    const [kind, body] = Object.entries(item)[0] as [string, Record<string, unknown>];
+    if (kind === 'chain') chains[String(body['name'])] = strip(body);
+    if (kind === 'set' || kind === 'map') sets[String(body['name'])] = { kind, ...strip(body) };
+    if (kind === 'rule') (rules[String(body['chain'])] ??= []).push(strip(body));
+  }
+  const sortObj = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return { chains: sortObj(chains), sets: sortObj(sets), rules: sortObj(rules) };
+}
+
+const sample = (): ProxyState =>
+  stateOf([
+    svcPort({ eps: [ep('10.180.0.1', 80), ep('10.180.0.2', 80, { isLocal: true })] }),
+    svcPort({
+      svc: 'svc2',
+      clusterIP: '172.30.0.42',
+      nodePort: 3001,
+      externalIPs: ['192.168.99.1'],
+      loadBalancerIPs: ['5.6.7.8'],
+      loadBalancerSourceRanges: ['203.0.113.0/25', '192.168.0.0/24'],
+      externalPolicyLocal: true,
+      sessionAffinity: { type: 'ClientIP', timeoutSeconds: 10800 },
+      eps: [ep('10.180.0.3', 8080), ep('10.180.0.4', 8080, { isLocal: true })],
+    }),
+    svcPort({ svc: 'svc3', clusterIP: '172.30.0.43', nodePort: 3002 }),
+    svcPort({ svc: 'svc4', clusterIP: '172.30.0.44', internalPolicyLocal: true, eps: [ep('10.180.0.5', 80)], protocol: 'UDP' }),
+  ]);
+
+maybe('nftables backend on the real kernel', () => {
+  it('loads a full ruleset, reports no change on a second sync, and cleans up idempotently', async () => {
+    await withNetns(async (ns) => {
+      const backend = nftablesBackend({ serviceCIDRs: ['172.30.0.0/16'] })(components(ns));
+      const first = await backend.sync(sample());
+      expect(first.full).toBe(true);
+      expect(first.operations).toBeGreaterThan(20);
+      const listed = await ns.run('nft', ['list', 'table', 'ip', 'kube-proxy']);
+      expect(listed.stdout).toContain('service-ULMVA6XW-ns1/svc1/tcp/p80');
+      expect(listed.stdout).toContain('flags dynamic,timeout');
+      const again = await backend.sync(sample());
+      expect(again).toEqual({ full: false, operations: 0, bytes: 0 });
+      // A restart reads the table and writes nothing when it is already right.
+      const restarted = nftablesBackend({ serviceCIDRs: ['172.30.0.0/16'] })(components(ns));
+      const plan = await restarted.plan(sample());
+      expect(plan.operations).toBe(0);
+      await backend.cleanup();
+      await backend.cleanup();
+      const tables = await ns.run('nft', ['list', 'tables']);
+      expect(tables.stdout).not.toContain('kube-proxy');
+    }, 'kpnft');
+  });
+
+  it('repairs a table someone flushed, on the next full sync', async () => {
+    await withNetns(async (ns) => {
+      const backend = nftablesBackend()(components(ns));
+      await backend.sync(sample());
+      const want = await normalisedTable(ns);
+      await ns.run('nft', ['flush', 'chain', 'ip', 'kube-proxy', 'services']);
+      await ns.run('nft', ['flush', 'map', 'ip', 'kube-proxy', 'service-ips']);
+      const r = await backend.sync(sample(), { full: true });
+      expect(r.operations).toBeGreaterThan(0);
+      expect(r.operations).toBeLessThan(12);
+      expect(await normalisedTable(ns)).toEqual(want);
+    }, 'kpnft');
+  });
+
+  it('random partial syncs converge to the ruleset of one full sync of the final state', async () => {
+    await withNetns(async (ns) => {
+      const nodeCtx = node();
+      await fc.assert(
+        fc.asyncProperty(fc.array(servicePortsArb(6), { minLength: 2, maxLength: 5 }), async (steps) => {
+          const backend = nftablesBackend()(components(ns));
+          await backend.cleanup();
+          let last = await backend.sync(stateOf(steps[0] as never, nodeCtx));
+          expect(last.full).toBe(true);
+          for (const ports of steps.slice(1)) {
+            last = await backend.sync(stateOf(ports, nodeCtx));
+            expect(last.full).toBe(false);
+          }
+          const partial = await normalisedTable(ns);
+          const fresh = nftablesBackend()(components(ns));
+          await fresh.cleanup();
+          await fresh.sync(stateOf(steps[steps.length - 1] as never, nodeCtx));
+          expect(partial).toEqual(await normalisedTable(ns));
+          // And a restart over the partial result changes nothing.
+          await fresh.cleanup();
+          await fresh.sync(stateOf(steps[0] as never, nodeCtx));
+          const restarted = nftablesBackend()(components(ns));
+          await restarted.sync(stateOf(steps[steps.length - 1] as never, nodeCtx));
+          expect(await normalisedTable(ns)).toEqual(partial);
+        }),
+        { numRuns: 15 },
+      );
+    }, 'kpnft');
+  }, 240_000);
+
+  it('nft -c accepts random and hostile states in both families', async () => {
+    await withNetns(async (ns) => {
+      const client = nftables({ executor: ns.executor });
+      await fc.assert(
+        fc.asyncProperty(servicePortsArb(8, true), nodeArb, async (ports, nodeCtx) => {
+          const r = render(stateOf(ports, nodeCtx), undefined, { serviceCIDRs: ['172.30.0.0/16'] });
+          expect(r.transaction.error).toBeUndefined();
+          await client.check(r.transaction);
+        }),
+        { numRuns: 40 },
+      );
+    }, 'kpnft');
+  }, 240_000);
+});

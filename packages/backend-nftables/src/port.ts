@@ -1,0 +1,168 @@
+import type { Endpoint, ServicePort } from '@kproxy/api';
+import type { Statement } from '@kproxy/nftables-json';
+import { podTrafficMatches } from './base.ts';
+import type { RenderContext } from './context.ts';
+import { cidrContains, isFamilyCIDR, isFamilyIP, networkOf } from './context.ts';
+import {
+  concat,
+  dnat,
+  dropVerdict,
+  fibLocal,
+  goto,
+  gotoVerdict,
+  jump,
+  l4proto,
+  match,
+  numgenIs,
+  prefix,
+  saddr,
+} from './exprs.ts';
+import { affinitySetName, CHAIN, SET, servicePortChains } from './names.ts';
+import type { ChainSpec, ElementSpec, PortObjects, SetSpec } from './ruleset.ts';
+
+/** True when kube-proxy would call the endpoint usable: ready, or serving and terminating. */
+function usable(e: Endpoint): boolean {
+  return e.ready || (e.serving && e.terminating);
+}
+
+/** Objects of a service port, plus what was skipped as invalid. */
+export interface RenderedPort extends PortObjects {
+  /** Values that were dropped because nft could not express them (invalid IPs, ports, CIDRs). */
+  readonly problems: readonly string[];
+}
+
+/**
+ * Renders one service port. Pure and deterministic: the same port and context always give the same
+ * objects, which is what lets partial syncs diff two renders of one port.
+ */
+export function renderServicePort(sp: ServicePort, ctx: RenderContext): RenderedPort {
+  const problems: string[] = [];
+  const fam = ctx.family;
+  const okIP = (ip: string, what: string): boolean => {
+    if (isFamilyIP(ip, fam)) return true;
+    problems.push(`${what} ${JSON.stringify(ip)}`);
+    return false;
+  };
+  const okPort = (p: number): boolean => Number.isInteger(p) && p > 0 && p < 65536;
+  const chainsOf = servicePortChains(sp.name);
+  const proto = sp.protocol.toLowerCase();
+  const chains: ChainSpec[] = [];
+  const sets: SetSpec[] = [];
+  const elements: ElementSpec[] = [];
+  const hairpin = new Set<string>();
+  const clusterIPs: string[] = [];
+
+  if (!okPort(sp.port)) {
+    problems.push(`port ${String(sp.port)}`);
+    return { chains, sets, elements, clusterIPs, hairpinIPs: [], problems };
+  }
+  const clusterIP = okIP(sp.clusterIP, 'cluster IP') ? sp.clusterIP : undefined;
+  const externalIPs = [...new Set(sp.externalIPs.filter((ip) => okIP(ip, 'external IP')))];
+  const lbIPs = [...new Set(sp.loadBalancerIPs.filter((ip) => okIP(ip, 'load-balancer IP')))];
+  const nodePort = sp.nodePort > 0 && okPort(sp.nodePort) ? sp.nodePort : 0;
+  const externallyAccessible = nodePort > 0 || externalIPs.length > 0 || lbIPs.length > 0;
+  const externalLocal = sp.externalPolicyLocal && externallyAccessible;
+  const usesCluster = !sp.internalPolicyLocal || externallyAccessible;
+  const usesLocal = sp.internalPolicyLocal || externalLocal;
+  const validEp = (e: Endpoint): boolean => okIP(e.ip, 'endpoint IP') && okPort(e.port);
+  const clusterEps = usesCluster ? sp.selection.clusterEndpoints.filter(validEp) : [];
+  const localEps = usesLocal ? sp.selection.localEndpoints.filter(validEp) : [];
+  const usableAnywhere =
+    sp.endpoints.some(usable) || sp.selection.clusterEndpoints.length > 0 || sp.selection.localEndpoints.length > 0;
+
+  const svcKey = (ip: string) => concat(ip, proto, sp.port);
+  const affinity = sp.sessionAffinity.type === 'ClientIP' ? sp.sessionAffinity.timeoutSeconds : 0;
+
+  // DNAT among `eps` with uniform probability: rule i matches with probability 1/(n-i) given that the
+  // earlier ones did not (the iptables `statistic` trick), the last one unconditionally. No per-service
+  // sets or maps: those cost about a millisecond each in the kernel, rules are cheap.
+  const dnatChain = (name: string, eps: readonly Endpoint[]): ChainSpec => {
+    const rules: Statement[][] = [];
+    const tail = (e: Endpoint): Statement[] => {
+      const s: Statement[] = [];
+      if (affinity) {
+        s.push({ set: { op: 'update', elem: saddr(ctx.addr), set: `@${affinitySetName(sp.name, e)}` } });
+      }
+      s.push(match(l4proto, proto), dnat(e.ip, e.port));
+      return s;
+    };
+    if (affinity) {
+      for (const e of eps) rules.push([match(saddr(ctx.addr), `@${affinitySetName(sp.name, e)}`), ...tail(e)]);
+    }
+    eps.forEach((e, i) => {
+      const left = eps.length - i;
+      rules.push(left > 1 ? [numgenIs(left, 0), ...tail(e)] : tail(e));
+    });
+    for (const e of eps) hairpin.add(e.ip);
+    return { name, rules };
+  };
+
+  if (clusterIP) clusterIPs.push(clusterIP);
+
+  if (!usableAnywhere) {
+    // No usable endpoint anywhere: REJECT from every entry point (in the filter hooks: nat chains cannot reject).
+    const reject = gotoVerdict(CHAIN.rejectChain);
+    for (const ip of [...(clusterIP ? [clusterIP] : []), ...externalIPs, ...lbIPs]) {
+      elements.push({ set: SET.noEndpointServices, key: svcKey(ip), value: reject });
+    }
+    if (nodePort) elements.push({ set: SET.noEndpointNodePorts, key: concat(proto, nodePort), value: reject });
+  } else {
+    const hasService = clusterEps.length > 0;
+    const hasLocal = localEps.length > 0;
+    if (hasService) chains.push(dnatChain(chainsOf.service, clusterEps));
+    if (hasLocal) chains.push(dnatChain(chainsOf.local, localEps));
+    if (clusterIP) {
+      // internalTrafficPolicy Local without local endpoints: DROP (straight from the map; no chain needed).
+      const target = sp.internalPolicyLocal
+        ? hasLocal ? gotoVerdict(chainsOf.local) : dropVerdict
+        : hasService ? gotoVerdict(chainsOf.service) : dropVerdict;
+      elements.push({ set: SET.serviceIPs, key: svcKey(clusterIP), value: target });
+    }
+    if (externallyAccessible) {
+      const rules: Statement[][] = [];
+      const toService = hasService ? goto(chainsOf.service) : { drop: null };
+      if (!externalLocal) {
+        rules.push([jump(CHAIN.markForMasquerade)], [toService]);
+      } else {
+        // Pods and the node itself reach an eTP=Local service through every endpoint (short-circuit);
+        // only traffic from outside is limited to local endpoints and keeps its source IP.
+        for (const m of podTrafficMatches(ctx, false)) rules.push([...m, toService]);
+        rules.push([fibLocal('saddr'), jump(CHAIN.markForMasquerade)]);
+        rules.push([fibLocal('saddr'), toService]);
+        rules.push([hasLocal ? goto(chainsOf.local) : { drop: null }]);
+      }
+      chains.push({ name: chainsOf.external, rules });
+      const to = gotoVerdict(chainsOf.external);
+      for (const ip of [...externalIPs, ...lbIPs]) elements.push({ set: SET.serviceIPs, key: svcKey(ip), value: to });
+      if (nodePort) elements.push({ set: SET.serviceNodePorts, key: concat(proto, nodePort), value: to });
+    }
+    if (affinity) {
+      const eps = new Map<string, Endpoint>();
+      for (const e of [...clusterEps, ...localEps]) eps.set(`${e.ip}|${e.port}`, e);
+      for (const e of eps.values()) {
+        sets.push({ name: affinitySetName(sp.name, e), type: ctx.addrType, flags: ['timeout'], timeout: affinity, dynamic: true });
+      }
+      sets.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+    }
+  }
+
+  // loadBalancerSourceRanges: only traffic to the LB IPs is filtered, before DNAT.
+  const ranges = [...new Set(sp.loadBalancerSourceRanges.map((c) => c.trim()).filter((c) => {
+    if (isFamilyCIDR(c, fam)) return true;
+    problems.push(`source range ${JSON.stringify(c)}`);
+    return false;
+  }).map(networkOf))];
+  if (lbIPs.length > 0 && ranges.length > 0) {
+    const rules: Statement[][] = ranges.map((c) => [match(saddr(ctx.addr), prefix(c)), { return: null }]);
+    if (ctx.node.nodeIPs.some((ip) => ranges.some((c) => cidrContains(c, ip)))) {
+      // The node may reach the balancer with its traffic SNATed to the LB IP: allow the LB IPs as sources.
+      for (const ip of lbIPs) rules.push([match(saddr(ctx.addr), ip), { return: null }]);
+    }
+    rules.push([{ drop: null }]);
+    chains.push({ name: chainsOf.firewall, rules });
+    const to = gotoVerdict(chainsOf.firewall);
+    for (const ip of lbIPs) elements.push({ set: SET.firewallIPs, key: svcKey(ip), value: to });
+  }
+
+  return { chains, sets, elements, clusterIPs, hairpinIPs: [...hairpin].sort(), problems };
+}

@@ -1,0 +1,127 @@
+import type { ProxyState } from '@kproxy/api';
+import type { Expression, RulesetTable, SetKeyType } from '@kproxy/nftables-json';
+import type { NftablesRenderOptions } from './context.ts';
+import type { RenderResult } from './render.ts';
+import { chainFingerprint, desiredRuleset, Emitter, emitRuleset } from './render.ts';
+import type { ElementSpec, SetSpec } from './ruleset.ts';
+import { elementId, setSpecId, valueId } from './ruleset.ts';
+
+function asList<T>(v: T | readonly T[] | undefined): T[] {
+  return v === undefined ? [] : Array.isArray(v) ? [...(v as readonly T[])] : [v as T];
+}
+
+function listedSpecId(set: { type?: SetKeyType; map?: SetKeyType; flags?: unknown; timeout?: number }): string {
+  const type = set.type === undefined ? null : Array.isArray(set.type) && set.type.length === 1 ? set.type[0] : set.type;
+  return JSON.stringify([type, set.map ?? null, asList(set.flags as string | string[] | undefined).filter((f) => f !== 'dynamic').sort(), set.timeout ?? null]);
+}
+
+function keyOf(e: unknown): Expression {
+  // A set element is printed bare, or as `{"elem": {"val": ..., "timeout": ...}}` when it has properties.
+  if (e !== null && typeof e === 'object' && !Array.isArray(e) && 'elem' in e) return (e as { elem: { val: Expression } }).elem.val;
+  return e as Expression;
+}
+
+/**
+ * Renders the transaction that turns the table as listed (`existing`, from one `nft -j list table`) into the
+ * desired ruleset of `state`, writing only what is missing or different: the start-up path that must not
+ * rewrite a large table from scratch, and the periodic full sync. Chains are compared by rule count and
+ * the content fingerprint the renderer puts in each chain's last rule comment. When the fixed layout
+ * differs (base chain hooks, set types: another version's table), the table is replaced atomically.
+ * Without an existing table, this is the plain full render. Pure.
+ */
+export function reconcile(state: ProxyState, existing: RulesetTable | undefined, options: NftablesRenderOptions = {}): RenderResult {
+  const d = desiredRuleset(state, options);
+  const rs = d.ruleset;
+  const em = new Emitter(d.ctx, rs.sets);
+  const table = { family: d.ctx.family, name: d.ctx.table };
+  const result = (staleChains: string[]): RenderResult => ({
+    transaction: em.tx,
+    full: true,
+    memo: { state, options, clusterIPs: d.clusterIPs, hairpin: d.hairpin },
+    staleChains,
+    liveChains: [...rs.chains.keys()],
+    problems: d.problems,
+  });
+
+  const compatible =
+    existing !== undefined &&
+    [...rs.chains.values()].every((c) => {
+      const have = existing.chains.get(c.name)?.chain;
+      if (!c.base) return !have || have.hook === undefined;
+      return have === undefined || (have.type === c.base.type && have.hook === c.base.hook && have.prio === c.base.prio && (have.policy ?? 'accept') === c.base.policy);
+    }) &&
+    [...rs.sets.values()].every((s) => {
+      const have = existing.sets.get(s.name);
+      return !have || s.dynamic === true || ((have.kind === 'map') === (s.map !== undefined) && listedSpecId(have.set) === setSpecId(s));
+    }) &&
+    [...existing.chains.values()].every((c) => c.chain.hook === undefined || rs.chains.has(c.chain.name));
+
+  if (!compatible) {
+    em.cmd({ add: { table } });
+    if (existing) em.cmd({ delete: { table } });
+    if (existing) em.cmd({ add: { table: { ...table, comment: 'rules for kube-proxy' } } });
+    emitRuleset(em, rs);
+    return result([]);
+  }
+
+  // 1. Empty the chains that differ or are no longer wanted (before sets their rules use go away).
+  const stale: string[] = [];
+  const rewrite = [];
+  const create = [];
+  for (const [name, have] of existing.chains) {
+    const want = rs.chains.get(name);
+    if (!want) {
+      if (have.rules.length > 0) em.flushChain(name);
+      stale.push(name);
+      continue;
+    }
+    const fp = chainFingerprint(want);
+    const last = have.rules[have.rules.length - 1];
+    if (have.rules.length !== want.rules.length || last?.comment !== fp) {
+      if (have.rules.length > 0) em.flushChain(name);
+      rewrite.push(want);
+    }
+  }
+  for (const c of rs.chains.values()) if (!existing.chains.has(c.name)) create.push(c);
+
+  // 2. Elements: delete what is extra or different, in sets that stay.
+  const addElems: ElementSpec[] = [];
+  const delElems: ElementSpec[] = [];
+  for (const [name, want] of rs.sets) {
+    if (want.dynamic) continue;
+    const have = existing.sets.get(name);
+    const wanted = rs.elements.get(name) ?? new Map<string, ElementSpec>();
+    const seen = new Map<string, string>();
+    if (have) {
+      for (const raw of have.elements) {
+        const isPair = have.kind === 'map';
+        const key = keyOf(isPair ? (raw as readonly [Expression, Expression])[0] : raw);
+        const value = isPair ? (raw as readonly [Expression, Expression])[1] : undefined;
+        const id = elementId(key);
+        seen.set(id, valueId(value));
+        const w = wanted.get(id);
+        if (!w || valueId(w.value) !== valueId(value)) delElems.push({ set: name, key });
+      }
+    }
+    for (const [id, w] of wanted) if (seen.get(id) !== valueId(w.value)) addElems.push(w);
+  }
+  em.elements('delete', delElems);
+
+  // 3. Sets: remove stale ones (affinity sets of services that went away), add missing ones.
+  for (const [name, have] of existing.sets) {
+    const want = rs.sets.get(name);
+    if (!want || listedSpecId(have.set) !== setSpecId(want)) {
+      em.deleteSet({ name, type: '', ...(have.kind === 'map' ? { map: 'verdict' } : {}) } as SetSpec);
+    }
+  }
+  for (const [name, want] of rs.sets) {
+    const have = existing.sets.get(name);
+    if (!have || listedSpecId(have.set) !== setSpecId(want)) em.addSet(want);
+  }
+
+  // 4. Chains and rules, then the elements that jump to them.
+  for (const c of create) em.addChain(c);
+  for (const c of [...rewrite, ...create]) em.rules(c);
+  em.elements('add', addElems);
+  return result(stale.sort());
+}

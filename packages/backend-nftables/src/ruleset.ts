@@ -1,0 +1,105 @@
+import type {
+  ChainPolicy,
+  ChainType,
+  Expression,
+  Hook,
+  SetFlag,
+  SetKeyType,
+  Statement,
+} from '@kproxy/nftables-json';
+
+/**
+ * The backend's own description of a desired ruleset: chains with their rules, sets/maps with their specs,
+ * and elements keyed by a canonical id. Full renders, partial renders and the start-up reconcile all diff
+ * values of these types and turn the difference into commands.
+ */
+
+/** A base chain's hook. */
+export interface BaseChainSpec {
+  readonly type: ChainType;
+  readonly hook: Hook;
+  readonly prio: number;
+  readonly policy: ChainPolicy;
+}
+
+/** A chain and its rules (each rule a list of statements). */
+export interface ChainSpec {
+  readonly name: string;
+  readonly base?: BaseChainSpec;
+  readonly rules: readonly (readonly Statement[])[];
+}
+
+/** A named set (`map` undefined) or map. */
+export interface SetSpec {
+  readonly name: string;
+  readonly type: SetKeyType;
+  /** Data type of a map (`verdict`). */
+  readonly map?: string;
+  readonly flags?: readonly SetFlag[];
+  /** Default element timeout in seconds (dynamic affinity sets). */
+  readonly timeout?: number;
+  /** Elements are written by the packet path (`update @set`), never by the backend. */
+  readonly dynamic?: boolean;
+  readonly comment?: string;
+}
+
+/** One element of a named set or map. */
+export interface ElementSpec {
+  readonly set: string;
+  readonly key: Expression;
+  readonly value?: Expression;
+}
+
+/** Canonical identity of an element's key within its set. */
+export function elementId(key: Expression): string {
+  return JSON.stringify(key);
+}
+
+/** Canonical form of an element's value, for change detection. */
+export function valueId(value: Expression | undefined): string {
+  return value === undefined ? '' : JSON.stringify(value);
+}
+
+/** Canonical form of a chain's rules, for change detection. */
+export function rulesId(rules: readonly (readonly Statement[])[]): string {
+  return JSON.stringify(rules);
+}
+
+/** Canonical form of a set's spec: two specs with the same id need no re-creation. */
+export function setSpecId(spec: SetSpec): string {
+  return JSON.stringify([spec.type, spec.map ?? null, [...(spec.flags ?? [])].sort(), spec.timeout ?? null]);
+}
+
+/** The objects one service port contributes to the ruleset. */
+export interface PortObjects {
+  readonly chains: readonly ChainSpec[];
+  readonly sets: readonly SetSpec[];
+  readonly elements: readonly ElementSpec[];
+  /** Shared, reference-counted elements: the cluster IP (`cluster-ips`). */
+  readonly clusterIPs: readonly string[];
+  /** Shared, reference-counted elements: endpoint IPs of the hairpin set. */
+  readonly hairpinIPs: readonly string[];
+}
+
+/** A whole desired ruleset. */
+export interface Ruleset {
+  readonly chains: Map<string, ChainSpec>;
+  readonly sets: Map<string, SetSpec>;
+  /** Elements by set name, then by `elementId`. */
+  readonly elements: Map<string, Map<string, ElementSpec>>;
+}
+
+/** An empty ruleset. */
+export function emptyRuleset(): Ruleset {
+  return { chains: new Map(), sets: new Map(), elements: new Map() };
+}
+
+/** Adds an element to a ruleset (last write wins). */
+export function putElement(ruleset: Ruleset, element: ElementSpec): void {
+  let m = ruleset.elements.get(element.set);
+  if (!m) {
+    m = new Map();
+    ruleset.elements.set(element.set, m);
+  }
+  m.set(elementId(element.key), element);
+}
