@@ -1,0 +1,2 @@
+// Test helpers of @kproxy/state (the `@kproxy/state/testing` entry point).
+export { testNode, testService, testSlice } from './fixtures.ts';
