@@ -22,9 +22,9 @@ const SERVER = fileURLToPath(new URL('./server.ts', import.meta.url));
  * Spawns a Node program inside a network namespace (argv only: `ip netns exec <ns> node <file> <args>`).
  * stdin stays open: the program exits when it closes, so nothing outlives the harness.
  */
-export function spawnInNamespace(namespace: string, file: string, args: readonly string[]): NamespaceChild {
+export function spawnInNamespace(namespace: string, file: string, args: readonly string[], nodeFlags: readonly string[] = []): NamespaceChild {
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(namespace)) throw new TypeError(`invalid namespace ${JSON.stringify(namespace)}`);
-  const child = spawn('ip', ['netns', 'exec', namespace, process.execPath, '--no-warnings', file, ...args], {
+  const child = spawn('ip', ['netns', 'exec', namespace, process.execPath, '--no-warnings', ...nodeFlags, file, ...args], {
     shell: false,
     stdio: ['pipe', 'pipe', 'pipe'],
   });

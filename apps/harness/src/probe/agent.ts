@@ -81,10 +81,24 @@ function udpAttempt(req: ProbeRequest): Promise<Omit<ProbeResult, 'id' | 'elapse
   });
 }
 
+async function httpAttempt(req: ProbeRequest): Promise<Omit<ProbeResult, 'id' | 'elapsedMs'>> {
+  const host = req.dst.includes(':') ? `[${req.dst}]` : req.dst;
+  try {
+    const res = await fetch(`http://${host}:${req.port}${req.path ?? '/'}`, { signal: AbortSignal.timeout(req.timeoutMs) });
+    const body = (await res.text()).slice(0, 65536);
+    return { outcome: 'answered', http: { status: res.status, body } };
+  } catch (err) {
+    const e = err as Error & { cause?: NodeJS.ErrnoException };
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') return { outcome: 'timeout', detail: 'no HTTP answer' };
+    return { outcome: outcomeOfErrorCode(e.cause?.code), detail: e.cause?.code ?? e.message };
+  }
+}
+
 async function attempt(req: ProbeRequest): Promise<ProbeResult> {
   const started = Date.now();
   let r: Omit<ProbeResult, 'id' | 'elapsedMs'>;
-  if (req.proto === 'tcp') r = await tcpAttempt(req);
+  if (req.proto === 'http') r = await httpAttempt(req);
+  else if (req.proto === 'tcp') r = await tcpAttempt(req);
   else if (req.proto === 'udp') r = await udpAttempt(req);
   else r = { outcome: 'skipped', detail: 'SCTP probes are not supported (Node has no SCTP sockets)' };
   return { id: req.id, ...r, elapsedMs: Date.now() - started };

@@ -3,7 +3,10 @@ import type { EchoProtocol, EchoReply } from '../echo/protocol.ts';
 /** One connection attempt, sent to the probe agent as a JSON line. */
 export interface ProbeRequest {
   readonly id: number;
-  readonly proto: EchoProtocol;
+  /** `http`: a GET of `path` (health checks of a daemon inside the namespace). */
+  readonly proto: EchoProtocol | 'http';
+  /** For `http`: the path to GET. */
+  readonly path?: string;
   readonly dst: string;
   readonly port: number;
   /** Bind this source address (the client namespace may hold several). */
@@ -30,6 +33,8 @@ export interface ProbeResult {
   readonly id: number;
   readonly outcome: ProbeOutcome;
   readonly reply?: EchoReply;
+  /** For `http`: the status code and (at most 64 KiB of) the body. */
+  readonly http?: { readonly status: number; readonly body: string };
   readonly detail?: string;
   readonly elapsedMs: number;
 }

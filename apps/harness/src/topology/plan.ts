@@ -4,6 +4,7 @@ import type { AddressPlan, LinkPlan, NamespacePlan, RoutePlan, TopologyPlan, Top
 
 const DEFAULT_EXTERNAL: Record<IPFamily, string> = { IPv4: '198.51.100.200', IPv6: '2001:db8:ffff::200' };
 const DEFAULT_REMOTE: Record<IPFamily, string> = { IPv4: '10.255.255.254', IPv6: 'fd00:ffff::fffe' };
+const DEFAULT_NODE_LINK: Record<IPFamily, string> = { IPv4: '10.255.255.253', IPv6: 'fd00:ffff::fffd' };
 // Gateway for pods when the node has no pod CIDR of that family (link-scoped, never routed elsewhere).
 const FALLBACK_GATEWAY: Record<IPFamily, string> = { IPv4: '169.254.1.1', IPv6: 'fe80::1' };
 
@@ -81,10 +82,16 @@ export function planTopology(spec: TopologySpec): TopologyPlan {
   namespaces.push({ key: 'node', role: 'node', prefix: `${prefix}-node`, addresses: [...nodeAddr.values()], forwarding: true });
   for (const ip of nodeAddr.values()) hosts[ip] = 'node';
 
+  const podPrefix = spec.podInterfacePrefix ?? POD_VETH_PREFIX;
+  const externalIf = spec.externalInterface ?? NODE_EXTERNAL_IF;
+  if (!/^[A-Za-z0-9_-]{1,11}$/.test(podPrefix)) throw new TypeError(`invalid pod interface prefix ${JSON.stringify(podPrefix)}`);
+  if (!/^[A-Za-z0-9_-]{1,13}$/.test(externalIf) || externalIf.startsWith(podPrefix) || externalIf === NODE_PEER_IF) {
+    throw new TypeError(`invalid external interface name ${JSON.stringify(externalIf)}`);
+  }
   let vethIndex = 0;
   // A leaf namespace behind a router (`node` or `remote`): its own veth, /32s, default via the router.
   const attachLeaf = (router: string, routerGateway: Map<IPFamily, string>, leaf: NamespacePlan): void => {
-    const routerIf = `${POD_VETH_PREFIX}${vethIndex++}`;
+    const routerIf = `${router === 'node' ? podPrefix : POD_VETH_PREFIX}${vethIndex++}`;
     namespaces.push(leaf);
     links.push({ a: router, aIf: routerIf, b: leaf.key, bIf: LEAF_IF });
     const families = new Set(leaf.addresses.map(familyOfAddress));
@@ -102,12 +109,12 @@ export function planTopology(spec: TopologySpec): TopologyPlan {
     }
   };
   // A client or router on a point-to-point link of the node (external link, node-to-node link).
-  const attachPeer = (nodeIf: string, peer: NamespacePlan, peerAddr: Map<IPFamily, string>): void => {
+  const attachPeer = (nodeIf: string, peer: NamespacePlan, peerAddr: Map<IPFamily, string>, ownAddr = nodeAddr): void => {
     namespaces.push(peer);
     links.push({ a: 'node', aIf: nodeIf, b: peer.key, bIf: LEAF_IF });
-    for (const ip of nodeAddr.values()) addresses.push({ ns: 'node', ifname: nodeIf, cidr: hostCidr(ip) });
+    for (const ip of ownAddr.values()) addresses.push({ ns: 'node', ifname: nodeIf, cidr: hostCidr(ip) });
     for (const [family, ip] of peerAddr) {
-      const own = nodeAddr.get(family);
+      const own = ownAddr.get(family);
       if (!own) throw new TypeError(`${peer.key} has a ${family} address but node ${spec.node.name} has none`);
       addresses.push({ ns: peer.key, ifname: LEAF_IF, cidr: hostCidr(ip) });
       route('node', hostCidr(ip), nodeIf);
@@ -128,8 +135,8 @@ export function planTopology(spec: TopologySpec): TopologyPlan {
     ? byFamily(spec.externalClient, 'external client')
     : new Map(families.map((f) => [f, DEFAULT_EXTERNAL[f]] as const));
   for (const ip of external.values()) checkFree(ip, 'external client');
-  attachPeer(NODE_EXTERNAL_IF, { key: 'external-client', role: 'external-client', prefix: `${prefix}-ext`, addresses: [...external.values()], forwarding: false }, external);
-  for (const ip of external.values()) route('node', 'default', NODE_EXTERNAL_IF, ip);
+  attachPeer(externalIf, { key: 'external-client', role: 'external-client', prefix: `${prefix}-ext`, addresses: [...external.values()], forwarding: false }, external);
+  for (const ip of external.values()) route('node', 'default', externalIf, ip);
 
   let index = 0;
   for (const e of endpoints.filter((x) => x.local)) {
@@ -154,7 +161,14 @@ export function planTopology(spec: TopologySpec): TopologyPlan {
     for (const ip of remote.values()) {
       if (!endpointIps.has(ip)) checkFree(ip, 'remote node');
     }
-    attachPeer(NODE_PEER_IF, { key: 'remote-node', role: 'remote-node', prefix: `${prefix}-rnode`, addresses: [...remote.values()], forwarding: true }, remote);
+    const link = spec.nodeLink
+      ? byFamily(spec.nodeLink, 'node link')
+      : new Map(families.map((f) => [f, DEFAULT_NODE_LINK[f]] as const));
+    for (const ip of link.values()) {
+      checkFree(ip, 'node link');
+      hosts[ip] = 'node';
+    }
+    attachPeer(NODE_PEER_IF, { key: 'remote-node', role: 'remote-node', prefix: `${prefix}-rnode`, addresses: [...remote.values()], forwarding: true }, remote, link);
     for (const e of remoteEndpoints) {
       if ([...remote.values()].includes(e.ip)) continue; // host-network endpoint of the remote node
       const via = remote.get(familyOfAddress(e.ip));

@@ -41,6 +41,16 @@ export interface TopologySpec {
   readonly externalClient?: readonly string[];
   /** Addresses of the remote node on the node-to-node link. Default: 10.255.255.254 and fd00:ffff::fffe. */
   readonly remoteNode?: readonly string[];
+  /**
+   * The node's own addresses on the node-to-node link (its primary there, so traffic masqueraded towards a
+   * remote endpoint shows a node address that differs from the node IP). Default: 10.255.255.253 and
+   * fd00:ffff::fffd.
+   */
+  readonly nodeLink?: readonly string[];
+  /** Name prefix of the node-side veths of pods (`--detect-local-mode InterfaceNamePrefix`). Default `veth`. */
+  readonly podInterfacePrefix?: string;
+  /** Name of the node's external link. Default `ext0`. */
+  readonly externalInterface?: string;
   readonly extraClients?: readonly TopologyClientSpec[];
 }
 

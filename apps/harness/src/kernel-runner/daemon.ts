@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { spawnInNamespace } from '../echo/start.ts';
+import type { NamespaceChild } from '../echo/start.ts';
+import type { ProbeAgent } from '../probe/agent-client.ts';
+
+/** apps/kproxy/src/main.ts, the daemon's entry point (see /work/coord/daemon.md). */
+export const DAEMON_ENTRY = fileURLToPath(new URL('../../../kproxy/src/main.ts', import.meta.url));
+
+/** A daemon running inside the node namespace, with its recent output kept for failure messages. */
+export interface DaemonProcess extends NamespaceChild {
+  /** The last lines the daemon wrote (stdout and stderr), at most 200. */
+  logTail(lines?: number): string;
+  /** Exit code once it has exited, else undefined. */
+  exitCode(): number | null | undefined;
+}
+
+/** Whether the daemon's entry point exists, and if not, why (for a printed skip reason). */
+export function daemonAvailable(entry = DAEMON_ENTRY): { ok: boolean; reason: string } {
+  return existsSync(entry) ? { ok: true, reason: '' } : { ok: false, reason: `the daemon entry point ${entry} does not exist yet` };
+}
+
+/** Starts the daemon inside `namespace` with kube-proxy flags (`node --conditions=@kproxy/source main.ts ...`). */
+export function startDaemon(namespace: string, args: readonly string[], entry = DAEMON_ENTRY): DaemonProcess {
+  const c = spawnInNamespace(namespace, entry, args, ['--conditions=@kproxy/source']);
+  const lines: string[] = [];
+  let partial = '';
+  const take = (b: Buffer): void => {
+    const parts = (partial + b.toString('utf8')).split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts);
+    if (lines.length > 200) lines.splice(0, lines.length - 200);
+  };
+  c.child.stdout?.on('data', take);
+  c.child.stderr?.on('data', take);
+  return {
+    ...c,
+    logTail: (n = 30) => [...lines, partial].filter(Boolean).slice(-n).join('\n'),
+    exitCode: () => (c.child.exitCode === null && c.child.signalCode === null ? undefined : c.child.exitCode),
+  };
+}
+
+/** What the daemon's healthz said. */
+export interface HealthSample {
+  readonly status: number;
+  /** `lastUpdated` from the body, in ms since the epoch (0 when absent). */
+  readonly lastUpdated: number;
+}
+
+/** One GET of the daemon's healthz, from a probe agent in the node namespace; undefined when it did not answer. */
+export async function sampleHealth(agent: ProbeAgent, host: string, port: number): Promise<HealthSample | undefined> {
+  const r = await agent.attempt({ proto: 'http', dst: host, port, path: '/healthz', timeoutMs: 1000 });
+  if (r.outcome !== 'answered' || !r.http) return undefined;
+  let lastUpdated = 0;
+  try {
+    const body = JSON.parse(r.http.body) as { lastUpdated?: string };
+    lastUpdated = body.lastUpdated ? Date.parse(body.lastUpdated) || 0 : 0;
+  } catch {
+    // a body that is not JSON still carries the status
+  }
+  return { status: r.http.status, lastUpdated };
+}
+
+/**
+ * Waits (bounded by `timeoutMs`, polling every `intervalMs`) until healthz answers 200 with a lastUpdated at
+ * or after `since`. Returns the last sample and whether the condition was met; throws if the daemon exits.
+ */
+export async function waitForSync(
+  daemon: DaemonProcess,
+  agent: ProbeAgent,
+  where: { host: string; port: number },
+  since: number,
+  timeoutMs: number,
+  intervalMs = 100,
+): Promise<{ met: boolean; sample?: HealthSample; waitedMs: number }> {
+  const started = Date.now();
+  let sample: HealthSample | undefined;
+  const rounds = Math.ceil(timeoutMs / intervalMs) + 1;
+  for (let i = 0; i < rounds && Date.now() - started <= timeoutMs; i++) {
+    if (daemon.exitCode() !== undefined) {
+      throw new Error(`the daemon exited (${daemon.exitCode()}) while waiting for a sync:\n${daemon.logTail()}`);
+    }
+    sample = await sampleHealth(agent, where.host, where.port);
+    if (sample?.status === 200 && sample.lastUpdated >= since) return { met: true, sample, waitedMs: Date.now() - started };
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  return { met: false, ...(sample ? { sample } : {}), waitedMs: Date.now() - started };
+}
