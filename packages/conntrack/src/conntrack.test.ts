@@ -113,3 +113,12 @@ describe('conntrackCleaner', () => {
     expect(exec.calls).toHaveLength(0);
   });
 });
+
+describe('staleConntrackFilters with candidate keys', () => {
+  it('only looks at the named service ports', () => {
+    const before = st([sp('a', 'UDP', [ep('10.244.1.7')]), sp('b', 'UDP', [ep('10.244.1.8')], { clusterIP: '10.96.0.12' })]);
+    const after = st([sp('a', 'UDP', []), sp('b', 'UDP', [])]);
+    expect(staleConntrackFilters(before, after).map((f) => f.replySrc)).toEqual(['10.244.1.7', '10.244.1.8']);
+    expect(staleConntrackFilters(before, after, ['ns/b:p/UDP']).map((f) => f.replySrc)).toEqual(['10.244.1.8']);
+  });
+});

@@ -19,17 +19,29 @@ function isCleaned(sp: ServicePort): sp is ServicePort & { protocol: ConntrackPr
  * - a UDP service port that goes from no reachable endpoint to some: every entry to its addresses and node
  *   port (they hold the state of rejected packets and would black-hole the new flows).
  * TCP is never touched. Without a `previous` state (the first sync) nothing is considered stale: kproxy
- * cannot know what the entries were made for. Pure; de-duplicated and in a stable order.
+ * cannot know what the entries were made for. With `keys` (the service ports the sync changed), only those
+ * are compared, so the cost follows the size of the change. Pure; de-duplicated and in a stable order.
  */
-export function staleConntrackFilters(previous: ProxyState | undefined, next: ProxyState): ConntrackFilter[] {
+export function staleConntrackFilters(
+  previous: ProxyState | undefined,
+  next: ProxyState,
+  keys?: Iterable<string>,
+): ConntrackFilter[] {
   if (!previous || previous.family !== next.family) return [];
+  const candidates = keys ? [...new Set(keys)] : undefined;
   const family = next.family;
   const out = new Map<string, ConntrackFilter>();
   const add = (f: ConntrackFilter) => {
     const key = conntrackFilterKey(f);
     if (!out.has(key)) out.set(key, f);
   };
-  for (const [key, before] of previous.servicePorts) {
+  const previousPorts = candidates
+    ? candidates.flatMap((k) => {
+        const p = previous.servicePorts.get(k);
+        return p ? [[k, p] as const] : [];
+      })
+    : previous.servicePorts;
+  for (const [key, before] of previousPorts) {
     if (!isCleaned(before)) continue;
     const after = next.servicePorts.get(key);
     const still = new Set((after?.selection.allReachableEndpoints ?? []).map(endpointKey));
@@ -44,7 +56,13 @@ export function staleConntrackFilters(previous: ProxyState | undefined, next: Pr
       }
     }
   }
-  for (const [key, after] of next.servicePorts) {
+  const nextPorts = candidates
+    ? candidates.flatMap((k) => {
+        const p = next.servicePorts.get(k);
+        return p ? [[k, p] as const] : [];
+      })
+    : next.servicePorts;
+  for (const [key, after] of nextPorts) {
     if (after.protocol !== 'UDP' || after.selection.allReachableEndpoints.length === 0) continue;
     const before = previous.servicePorts.get(key);
     if (before && before.selection.allReachableEndpoints.length > 0) continue;
