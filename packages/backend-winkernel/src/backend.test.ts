@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { silentLogger, systemClock } from '@kproxy/api';
 import type { Components, ServicePort } from '@kproxy/api';
-import { ep, state, svc } from '../test/fixtures.ts';
+import { ep, must, state, svc } from '../test/fixtures.ts';
 import { winkernelBackend } from './backend.ts';
 import type { WinkernelOptions } from './options.ts';
 import { FakeHns } from './testing/fake-hns.ts';
@@ -126,7 +126,7 @@ describe('winkernelBackend', () => {
   it('repairs a load balancer deleted behind its back on the next full sync', async () => {
     const { hns, backend } = setup();
     await backend.sync(state([web(), api()]));
-    const victim = hns.snapshot().loadBalancers[0]!;
+    const victim = must(hns.snapshot().loadBalancers[0]);
     await hns.deleteLoadBalancer(victim.id);
     hns.resetCalls();
     await backend.sync(state([web(), api()]), { full: true });
@@ -136,8 +136,8 @@ describe('winkernelBackend', () => {
 
   it('deletes stray load balancers of its family and leaves the other family alone', async () => {
     const { hns, backend } = setup({}, ['10.244.1.5', 'fd00::5']);
-    const v6ep = hns.snapshot().endpoints.find((e) => e.ipAddress === 'fd00::5')!;
-    const v4ep = hns.snapshot().endpoints.find((e) => e.ipAddress === '10.244.1.5')!;
+    const v6ep = must(hns.snapshot().endpoints.find((e) => e.ipAddress === 'fd00::5'));
+    const v4ep = must(hns.snapshot().endpoints.find((e) => e.ipAddress === '10.244.1.5'));
     const pm = [{ protocol: 6, internalPort: 1, externalPort: 1, distributionType: 'None' as const, flags: 0 }];
     await hns.createLoadBalancer({ sourceVip: '', frontendVips: ['10.96.9.9'], portMappings: pm, hostComputeEndpoints: [v4ep.id], flags: 0 });
     await hns.createLoadBalancer({ sourceVip: '', frontendVips: ['fd00::9'], portMappings: pm, hostComputeEndpoints: [v6ep.id], flags: 2 });

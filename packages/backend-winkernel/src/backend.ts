@@ -12,7 +12,7 @@ import type {
   Trace,
 } from '@kproxy/api';
 import type { HnsApi } from './hns-api.ts';
-import { HNS_ENDPOINT_FLAGS, loadBalancerFamily } from './hns-model.ts';
+import { frontendKey, HNS_ENDPOINT_FLAGS, HNS_PROTOCOL_NUMBERS, loadBalancerFamily } from './hns-model.ts';
 import type { HnsEndpoint, HnsLoadBalancer, HnsNetwork } from './hns-model.ts';
 import { isIpAddress } from './ip.ts';
 import { resolveOptions } from './options.ts';
@@ -127,14 +127,17 @@ class WinkernelBackend implements Backend {
     const [loadBalancers, endpoints] = await Promise.all([this.hns.listLoadBalancers(), this.hns.listEndpoints()]);
     const owners = new Map((this.lastDesired?.loadBalancers ?? []).map((lb) => [lb.key, lb.servicePort]));
     const serviceVips = new Set<string>();
+    const nodePorts = new Set<string>();
     for (const sp of this.lastState?.servicePorts.values() ?? []) {
       serviceVips.add(sp.clusterIP);
       for (const ip of [...sp.externalIPs, ...sp.loadBalancerIPs]) serviceVips.add(ip);
+      if (sp.nodePort > 0) nodePorts.add(frontendKey(undefined, HNS_PROTOCOL_NUMBERS[sp.protocol], sp.nodePort));
     }
     return traceHns({ loadBalancers, endpoints }, packet, {
       nodeIPs: this.lastState?.node.nodeIPs ?? [],
       owners,
       serviceVips,
+      nodePorts,
     });
   }
 

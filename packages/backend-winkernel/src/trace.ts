@@ -2,6 +2,7 @@ import { hostPort } from '@kproxy/api';
 import type { Packet, Reason, Trace } from '@kproxy/api';
 import {
   flagNames,
+  frontendKey,
   HNS_ENDPOINT_FLAGS,
   HNS_LOAD_BALANCER_FLAGS,
   HNS_PORT_MAPPING_FLAGS,
@@ -19,6 +20,8 @@ export interface HnsTraceContext {
   readonly owners?: ReadonlyMap<string, string>;
   /** Addresses the proxy knows as service VIPs, to explain a packet that no load balancer takes. */
   readonly serviceVips?: ReadonlySet<string>;
+  /** Node ports (`*:port/PROTO` frontend keys) the proxy knows, for the same purpose. */
+  readonly nodePorts?: ReadonlySet<string>;
 }
 
 /**
@@ -44,7 +47,9 @@ export function traceHns(
   const lb =
     snapshot.loadBalancers.find((l) => matches(l, true)) ?? snapshot.loadBalancers.find((l) => matches(l, false));
   if (!lb) {
-    const known = context.serviceVips?.has(packet.dst) ?? false;
+    const known =
+      (context.serviceVips?.has(packet.dst) ?? false) ||
+      (context.nodeIPs.includes(packet.dst) && (context.nodePorts?.has(frontendKey(undefined, proto, packet.dport)) ?? false));
     const reasons: Reason[] = [
       {
         code: 'NoHnsLoadBalancer',

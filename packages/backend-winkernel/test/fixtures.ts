@@ -97,3 +97,9 @@ export function node(family: IPFamily = 'IPv4'): NodeContext {
 export function state(ports: ServicePort[], family: IPFamily = 'IPv4'): ProxyState {
   return { family, node: node(family), servicePorts: new Map(ports.map((p) => [servicePortKey(p.name), p])) };
 }
+
+/** `value`, or a test failure when it is undefined. */
+export function must<T>(value: T | undefined, what = 'value'): T {
+  if (value === undefined) throw new Error(`expected ${what}`);
+  return value;
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { HNS_ENDPOINT_FLAGS, HNS_LOAD_BALANCER_FLAGS } from '../hns-model.ts';
 import type { HnsLoadBalancerSpec } from '../hns-model.ts';
+import { must } from '../../test/fixtures.ts';
 import { FakeHns, HNS_PORT_ALREADY_EXISTS } from './fake-hns.ts';
 
 function setup() {
@@ -41,7 +42,7 @@ describe('FakeHns', () => {
     expect((err as { detail: string }).detail).toBe(HNS_PORT_ALREADY_EXISTS);
     // Another protocol, another port, or another VIP is fine.
     const udp = lb('10.96.0.10', [b.id]);
-    await hns.createLoadBalancer({ ...udp, portMappings: [{ ...udp.portMappings[0]!, protocol: 17 }] });
+    await hns.createLoadBalancer({ ...udp, portMappings: [{ ...must(udp.portMappings[0]), protocol: 17 }] });
     await hns.createLoadBalancer(lb('10.96.0.11', [b.id]));
     expect((await hns.listLoadBalancers()).length).toBe(3);
   });
