@@ -1,9 +1,11 @@
-import type { Backend, Clock, Components, Executor, IPFamily, NodeContext, ProxyState } from '@kproxy/api';
-import { diffStates, ExecError, silentLogger } from '@kproxy/api';
+import type { Backend, Clock, Components, Executor, IPFamily, KubeEndpointSlice, KubeService, NodeContext, ProxyState } from '@kproxy/api';
+import { ExecError, LABEL_HEADLESS, LABEL_SERVICE_NAME, LABEL_SERVICE_PROXY_NAME, silentLogger } from '@kproxy/api';
 import { AffinityTable } from '@kproxy/affinity';
-import { nodeContextFor } from './node-context.ts';
-import type { NodePortDefault } from './node-context.ts';
+import { nodeContextFrom, serviceKey, StateBuilder } from '@kproxy/state';
+import type { ClusterSnapshot } from '@kproxy/state';
 import { ObjectStore } from './object-store.ts';
+import { proxyOptionsFor } from './proxy-options.ts';
+import type { NodePortDefault } from './proxy-options.ts';
 import { observeTrace } from './outcome.ts';
 import type { Observation } from './outcome.ts';
 import { flowPacket } from './packet.ts';
@@ -36,16 +38,8 @@ export interface BackendUnderTest {
   create(env: FakeEnvironment): Backend | Promise<Backend>;
 }
 
-/**
- * Builds the per-family proxy state from the current objects. The default is @kproxy/state's builder;
- * tests inject their own to exercise the runner alone.
- */
-export type StateFn = (store: ObjectStore, node: NodeContext) => ProxyState;
-
 /** Options of `fakeTarget`. */
 export interface FakeTargetOptions {
-  /** The state builder (required until @kproxy/state is wired in as the default). */
-  readonly buildState: StateFn;
   /** Start time of the fake clock, ms. Default 1_700_000_000_000. */
   readonly startTime?: number;
 }
@@ -58,19 +52,63 @@ const refusingExecutor: Executor = {
 
 const LOOPBACK: Readonly<Record<IPFamily, string>> = { IPv4: '127.0.0.1', IPv6: '::1' };
 
+/** True when an object carries a label that takes it away from this proxy (the informers' label selector). */
+function filteredOut(labels: Record<string, string> | undefined): boolean {
+  return !!labels && (LABEL_SERVICE_PROXY_NAME in labels || LABEL_HEADLESS in labels);
+}
+
+/** The Service key an EndpointSlice belongs to, or undefined without the service-name label. */
+function sliceOwner(slice: KubeEndpointSlice): string | undefined {
+  const name = slice.metadata?.labels?.[LABEL_SERVICE_NAME];
+  return name ? serviceKey(slice.metadata.namespace ?? 'default', name) : undefined;
+}
+
+/**
+ * The snapshot the watch layer would hand the state builder: objects filtered by the proxy's label selector
+ * (`PROXY_LABEL_SELECTOR`), slices grouped by their service-name label.
+ */
+function snapshotOf(store: ObjectStore): ClusterSnapshot {
+  const services = new Map<string, KubeService>();
+  for (const s of store.services()) {
+    if (!filteredOut(s.metadata.labels)) services.set(serviceKey(s.metadata.namespace ?? 'default', s.metadata.name ?? ''), s);
+  }
+  const slicesByService = new Map<string, KubeEndpointSlice[]>();
+  for (const slice of store.slices()) {
+    const owner = sliceOwner(slice);
+    if (!owner || filteredOut(slice.metadata.labels)) continue;
+    slicesByService.set(owner, [...(slicesByService.get(owner) ?? []), slice]);
+  }
+  const node = store.node();
+  return { services, slicesByService, ...(node ? { node } : {}) };
+}
+
 /**
  * A `ScenarioTarget` over a backend's fake: one backend per family of the scenario's node, each synced with
- * the state built from the applied objects (partial syncs with `diffStates` change sets after the first),
- * each flow traced with `explain`. Affinity checks replay the connections through the reference
- * `AffinityTable`, driven by the trace's affinity flag and endpoints, with round-robin balancing.
+ * the state that @kproxy/state's `StateBuilder` builds from the applied objects, incrementally (only the
+ * Services touched since the last sync are rebuilt, and the backend gets the resulting change set), each
+ * flow traced with `explain`. Objects are filtered as the watch layer's label selector does. Affinity checks
+ * replay the connections through the reference `AffinityTable`, driven by the trace's affinity flag and
+ * endpoints, with round-robin balancing.
  */
-export function fakeTarget(under: BackendUnderTest, options: FakeTargetOptions): ScenarioTarget {
+export function fakeTarget(under: BackendUnderTest, options: FakeTargetOptions = {}): ScenarioTarget {
   let scenario: Scenario | undefined;
   const store = new ObjectStore();
   let now = options.startTime ?? 1_700_000_000_000;
   const clock: Clock = { now: () => now };
   const affinity = new AffinityTable({ clock });
-  const backends = new Map<IPFamily, { backend: Backend; node: NodeContext; last?: ProxyState }>();
+  const backends = new Map<IPFamily, { backend: Backend; builder: StateBuilder; last?: ProxyState }>();
+  // Services (`ns/name`) touched since the last sync, and whether the Node was.
+  const touched = new Set<string>();
+  let nodeTouched = true;
+  const touch = (kind: string, key: string | undefined) => {
+    if (kind === 'Node') nodeTouched = true;
+    else if (key) touched.add(key);
+  };
+  const touchObject = (o: ScenarioObject) => {
+    if (o.kind === 'Service') touch('Service', serviceKey(o.object.metadata.namespace ?? 'default', o.object.metadata.name ?? ''));
+    else if (o.kind === 'EndpointSlice') touch('EndpointSlice', sliceOwner(o.object));
+    else touch('Node', undefined);
+  };
 
   const need = (family: IPFamily) => {
     const b = backends.get(family);
@@ -83,8 +121,10 @@ export function fakeTarget(under: BackendUnderTest, options: FakeTargetOptions):
     async start(s: Scenario) {
       scenario = s;
       store.apply(s.objects);
+      s.objects.forEach(touchObject);
+      const proxyOptions = proxyOptionsFor(s.node, under.nodePortDefault);
       for (const family of s.node.families) {
-        const node = nodeContextFor(s.node, family, under.nodePortDefault);
+        const node = nodeContextFrom(store.node(), family, proxyOptions);
         const backend = await under.create({
           family,
           node,
@@ -93,21 +133,41 @@ export function fakeTarget(under: BackendUnderTest, options: FakeTargetOptions):
           components: { logger: silentLogger, clock, executor: refusingExecutor },
         });
         if (backend.family !== family) throw new Error(`${under.name}: create() for ${family} returned a ${backend.family} backend`);
-        backends.set(family, { backend, node });
+        backends.set(family, { backend, builder: new StateBuilder({ family, node: proxyOptions }) });
       }
     },
     async apply(objects: readonly ScenarioObject[]) {
+      // An update may move a slice to another Service: touch the owner before and after.
+      for (const o of objects) {
+        if (o.kind === 'EndpointSlice') {
+          const before = store.slices().find((x) => x.metadata.namespace === o.object.metadata.namespace && x.metadata.name === o.object.metadata.name);
+          if (before) touch('EndpointSlice', sliceOwner(before));
+        }
+        touchObject(o);
+      }
       store.apply(objects);
     },
     async delete(refs: readonly ObjectRef[]) {
+      for (const r of refs) {
+        if (r.kind === 'Service') touch('Service', serviceKey(r.namespace, r.name));
+        else if (r.kind === 'Node') touch('Node', undefined);
+        else {
+          const before = store.slices().find((x) => x.metadata.namespace === r.namespace && x.metadata.name === r.name);
+          if (before) touch('EndpointSlice', sliceOwner(before));
+        }
+      }
       store.delete(refs);
     },
     async sync() {
+      if (!nodeTouched && touched.size === 0 && [...backends.values()].every((b) => b.last)) return;
+      const snapshot = snapshotOf(store);
       for (const b of backends.values()) {
-        const state = options.buildState(store, b.node);
-        await b.backend.sync(state, b.last ? { changes: diffStates(b.last, state) } : { full: true });
-        b.last = state;
+        const update = b.builder.update(snapshot, touched, nodeTouched);
+        await b.backend.sync(update.state, b.last ? { changes: update.changes } : { full: true });
+        b.last = update.state;
       }
+      touched.clear();
+      nodeTouched = false;
     },
     async send(flow: Flow): Promise<Observation> {
       const { backend } = need(flow.family);

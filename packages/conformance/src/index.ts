@@ -29,9 +29,9 @@ export type {
   Step,
 } from './scenario.ts';
 export { fakeTarget } from './fake-target.ts';
-export type { BackendUnderTest, FakeEnvironment, FakeTargetOptions, StateFn } from './fake-target.ts';
-export { nodeContextFor } from './node-context.ts';
-export type { NodePortDefault } from './node-context.ts';
+export type { BackendUnderTest, FakeEnvironment, FakeTargetOptions } from './fake-target.ts';
+export { proxyOptionsFor } from './proxy-options.ts';
+export type { NodePortDefault } from './proxy-options.ts';
 export { ObjectStore } from './object-store.ts';
 export { compareOutcome, formatOutcome, observeTrace } from './outcome.ts';
 export type { Observation } from './outcome.ts';
@@ -40,3 +40,4 @@ export type { ResolvedSource } from './packet.ts';
 export { expectedFor, runScenario } from './run.ts';
 export type { CheckResult, CheckStatus, ScenarioResult } from './run.ts';
 export type { ScenarioTarget } from './target.ts';
+export { modelBackend, modelTrace } from './model-backend.ts';

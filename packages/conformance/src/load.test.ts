@@ -9,7 +9,7 @@ node:
   zone: z1
   addresses: {IPv4: [10.0.0.10], IPv6: ['fd00:10::10']}
   podCIDRs: [10.244.1.0/24, 'fd00:244:1::/64']
-  clusterCIDRs: [10.244.0.0/16, 'fd00:244::/56']
+  clusterCIDRs: [10.244.0.0/16, 'fd00:244::/32']
 objects:
   - apiVersion: v1
     kind: Service
