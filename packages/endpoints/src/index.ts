@@ -1,6 +1,6 @@
 // Public API of @kproxy/endpoints.
 export { FEATURE_DEFAULTS, FEATURE_PREFER_SAME_TRAFFIC_DISTRIBUTION, featureEnabled } from './features.ts';
-export { normalizeIP, parseIP } from './ip.ts';
+export { normalizeIP, normalizeIPWithFamily, parseIP } from './ip.ts';
 export type { ParsedIP } from './ip.ts';
 export { compareEndpoints, mergeEndpointSlices, slicePortKey } from './merge-slices.ts';
 export type { MergedSlices, MergeSlicesOptions } from './merge-slices.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { normalizeIP, parseIP } from './ip.ts';
+import { normalizeIP, normalizeIPWithFamily, parseIP } from './ip.ts';
 
 describe('parseIP', () => {
   it.each([
@@ -35,5 +35,25 @@ describe('parseIP', () => {
   it('rejects non-strings without throwing', () => {
     expect(parseIP(undefined as unknown as string)).toBeUndefined();
     expect(parseIP(42 as unknown as string)).toBeUndefined();
+  });
+});
+
+describe('parseIP: canonical forms', () => {
+  it.each([
+    ['2001:db8:0:1:1:1:1:1', '2001:db8:0:1:1:1:1:1'],
+    ['1:0:0:1:0:0:0:1', '1:0:0:1::1'],
+    ['1:0:0:0:1:0:0:1', '1::1:0:0:1'],
+    ['fd00:0:0:0:0:0:0:0', 'fd00::'],
+    ['0.0.0.0', '0.0.0.0'],
+    ['00000000010.1.2.3', '10.1.2.3'],
+    ['1.02.3.4', '1.2.3.4'],
+  ])('%s -> %s (RFC 5952 / Go String())', (text, ip) => {
+    expect(parseIP(text)?.ip).toBe(ip);
+    expect(normalizeIPWithFamily(text)?.ip).toBe(ip);
+  });
+
+  it.each(['1..2.3', '.1.2.3', '1.2.3.', '1.2.3.4.', '1.2.3.256', '1.2.3.-4', '１.2.3.4'])('rejects %j', (text) => {
+    expect(parseIP(text)).toBeUndefined();
+    expect(normalizeIPWithFamily(text)).toBeUndefined();
   });
 });

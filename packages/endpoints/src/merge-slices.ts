@@ -1,6 +1,6 @@
 import type { Endpoint, IPFamily, KubeEndpointSlice, KubeSliceEndpoint, Protocol, Reason } from '@kproxy/api';
 import { hostPort, LABEL_HEADLESS, LABEL_SERVICE_PROXY_NAME, PROTOCOLS } from '@kproxy/api';
-import { parseIP } from './ip.ts';
+import { normalizeIPWithFamily } from './ip.ts';
 import { ENDPOINT_REASONS as R } from './reason-codes.ts';
 
 /** Options of `mergeEndpointSlices`. */
@@ -177,7 +177,7 @@ function baseEndpoint(
   if (raw === null || typeof raw !== 'object') return undefined;
   if (!Array.isArray(raw.addresses) || raw.addresses.length === 0) return undefined;
   const address = raw.addresses[0];
-  const parsed = typeof address === 'string' ? parseIP(address) : undefined;
+  const parsed = typeof address === 'string' ? normalizeIPWithFamily(address) : undefined;
   if (!parsed) {
     reasons.push({
       code: R.InvalidEndpointAddress,

@@ -3,7 +3,7 @@ export { cidrContains, isZeroCIDR, parseCIDR } from './cidr.ts';
 export type { ParsedCIDR } from './cidr.ts';
 export { nodeContextFrom } from './node-context.ts';
 export type { DetectLocalMode, NodeContextOptions } from './node-context.ts';
-export { OverlayMap } from './overlay-map.ts';
+export { PersistentMap } from './persistent-map.ts';
 export { STATE_REASONS } from './reason-codes.ts';
 export type { StateReasonCode } from './reason-codes.ts';
 export { buildServicePorts } from './service-ports.ts';

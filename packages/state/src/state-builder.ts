@@ -2,7 +2,7 @@ import type { ChangeKind, ChangeSet, IPFamily, NodeContext, ProxyState, Reason, 
 import { nodeContextEqual, servicePortEqual, servicePortKey } from '@kproxy/api';
 import { nodeContextFrom } from './node-context.ts';
 import type { NodeContextOptions } from './node-context.ts';
-import { OverlayMap } from './overlay-map.ts';
+import { PersistentMap } from './persistent-map.ts';
 import { buildServicePorts } from './service-ports.ts';
 import type { BuildOptions } from './service-ports.ts';
 import type { ClusterSnapshot } from './snapshot.ts';
@@ -37,7 +37,7 @@ export class StateBuilder {
   readonly family: IPFamily;
   readonly #options: StateBuilderOptions;
   #state: ProxyState | undefined;
-  #ports: OverlayMap<string, ServicePort> = OverlayMap.of([]);
+  #ports: PersistentMap<ServicePort> = PersistentMap.of([]);
   // Service key (`ns/name`) -> the service port keys it produced.
   readonly #portsByService = new Map<string, readonly string[]>();
   readonly #reasonsByService = new Map<string, readonly Reason[]>();
@@ -143,7 +143,7 @@ export class StateBuilder {
       }
       this.#portsByService.set(key, keys);
     }
-    this.#ports = OverlayMap.of(entries);
+    this.#ports = PersistentMap.of(entries);
     const state: ProxyState = { family: this.family, node, servicePorts: this.#ports };
     this.#state = state;
     return state;
