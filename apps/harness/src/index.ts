@@ -17,3 +17,7 @@ export type {
   ObjectRef,
   RequestRecord,
 } from './apiserver/server.ts';
+export * from './topology/index.ts';
+export * from './echo/index.ts';
+export * from './probe/index.ts';
+export * from './kernel-runner/index.ts';
