@@ -23,7 +23,10 @@ export type ChainType = 'filter' | 'nat' | 'route';
 /** Base chain policies. */
 export type ChainPolicy = 'accept' | 'drop';
 
-/** Set and map flags. */
+/**
+ * Set and map flags. `dynamic` is printed/accepted by newer nft only: nft 1.0.6's JSON parser refuses it, and
+ * the transaction builder does too (a set written by an `update` statement becomes dynamic implicitly).
+ */
 export type SetFlag = 'constant' | 'interval' | 'timeout' | 'dynamic';
 
 /** Set lookup policy. */

@@ -26,7 +26,7 @@ const EXPRESSION_KEYS = new Set([
   '<<', '>>', 'accept', 'drop', 'continue', 'return', 'jump', 'goto',
 ]);
 const MATCH_OPS = new Set(['==', '!=', '<', '>', '<=', '>=', 'in']);
-const SET_FLAGS = new Set(['constant', 'interval', 'timeout', 'dynamic']);
+const SET_FLAGS = new Set(['constant', 'interval', 'timeout']);
 const CHAIN_TYPES = new Set(['filter', 'nat', 'route']);
 
 /** Why `name` is not a valid object name, or undefined when it is. */
@@ -260,7 +260,14 @@ export function commandProblem(cmd: Command | unknown): string | undefined {
         }
       }
       const flags = o['flags'] === undefined ? [] : Array.isArray(o['flags']) ? o['flags'] : [o['flags']];
-      for (const f of flags) if (!SET_FLAGS.has(f as string)) return `invalid set flag ${JSON.stringify(f)}`;
+      for (const f of flags) {
+        if (f === 'dynamic') {
+          // nft 1.0.6's JSON parser refuses it ("Invalid set flag"); a set that an `update`/`add` statement
+          // writes to is made dynamic by nft implicitly, so the flag is never needed.
+          return 'set flag "dynamic" is refused by nft 1.0.x JSON; leave it out (update statements imply it)';
+        }
+        if (!SET_FLAGS.has(f as string)) return `invalid set flag ${JSON.stringify(f)}`;
+      }
       for (const f of ['timeout', 'gc-interval', 'size']) {
         if (o[f] !== undefined && !isUint(o[f])) return `${f} must be an unsigned integer`;
       }
