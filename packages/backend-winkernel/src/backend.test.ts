@@ -256,4 +256,17 @@ describe('winkernelBackend', () => {
       expect(hns.dump()).toBe(fresh.hns.dump());
     }
   });
+
+  it('keeps applying the other objects when HNS refuses one, then reports the failure', async () => {
+    const { hns, backend } = setup();
+    await backend.sync(state([]));
+    hns.failNext('createLoadBalancer', new Error('refused'));
+    hns.failNext('createLoadBalancer', new Error('refused again'));
+    await expect(backend.sync(state([web(), api(), lbSvc()]))).rejects.toThrow('refused (and 1 more failed HNS calls)');
+    // Four of the six load balancers got through; the next sync adds the two missing ones only.
+    expect(hns.snapshot().loadBalancers.length).toBe(4);
+    hns.resetCalls();
+    await backend.sync(state([web(), api(), lbSvc()]));
+    expect(hns.writes().map((c) => c.op)).toEqual(['createLoadBalancer', 'createLoadBalancer']);
+  });
 });

@@ -120,48 +120,63 @@ export interface AppliedHns {
 /**
  * Makes the calls of `ops` in order, resolving backend IPs to endpoint ids through `applied` and keeping
  * `applied` current after each successful call. A delete of something already gone counts as done. HNS has
- * no transactions: on the first failure the calls made so far stay made, and the error is rethrown.
- * Resolves with the number of calls made.
+ * no transactions: a refused call does not stop the others (one bad object must not block the rest, as in
+ * kube-proxy); after the last call the first error is rethrown, with the number of failed calls in its
+ * message. Resolves with the number of calls made.
  */
 export async function applyHnsOperations(hns: HnsApi, ops: readonly HnsOperation[], applied: AppliedHns): Promise<number> {
   let calls = 0;
+  const errors: unknown[] = [];
   for (const op of ops) {
     calls++;
-    switch (op.op) {
-      case 'createEndpoint': {
-        const ep = op.endpoint;
-        const created = await hns.createEndpoint({
-          name: `${ENDPOINT_NAME_PREFIX}${ep.purpose}-${ep.ipAddress}`,
-          networkId: applied.networkId,
-          ipAddress: ep.ipAddress,
-          macAddress: ep.macAddress,
-          flags: ep.remote ? HNS_ENDPOINT_FLAGS.RemoteEndpoint : HNS_ENDPOINT_FLAGS.None,
-          ...(ep.providerAddress ? { providerAddress: ep.providerAddress } : {}),
-        });
-        applied.endpointsByIp.set(created.ipAddress, created);
-        break;
-      }
-      case 'deleteEndpoint':
-        await ignoreNotFound(hns.deleteEndpoint(op.id));
-        applied.endpointsByIp.delete(op.ipAddress);
-        break;
-      case 'createLoadBalancer': {
-        const created = await hns.createLoadBalancer(toSpec(op.lb, applied));
-        applied.loadBalancers.set(created.id, created);
-        break;
-      }
-      case 'updateLoadBalancer': {
-        const updated = await hns.updateLoadBalancer(op.id, toSpec(op.lb, applied));
-        applied.loadBalancers.set(updated.id, updated);
-        break;
-      }
-      case 'deleteLoadBalancer':
-        await ignoreNotFound(hns.deleteLoadBalancer(op.id));
-        applied.loadBalancers.delete(op.id);
-        break;
+    try {
+      await applyOne(hns, op, applied);
+    } catch (err) {
+      errors.push(err);
     }
   }
+  if (errors.length > 0) {
+    const first = errors[0] as Error;
+    if (errors.length > 1) first.message = `${first.message} (and ${errors.length - 1} more failed HNS calls)`;
+    throw first;
+  }
   return calls;
+}
+
+async function applyOne(hns: HnsApi, op: HnsOperation, applied: AppliedHns): Promise<void> {
+  switch (op.op) {
+    case 'createEndpoint': {
+      const ep = op.endpoint;
+      const created = await hns.createEndpoint({
+        name: `${ENDPOINT_NAME_PREFIX}${ep.purpose}-${ep.ipAddress}`,
+        networkId: applied.networkId,
+        ipAddress: ep.ipAddress,
+        macAddress: ep.macAddress,
+        flags: ep.remote ? HNS_ENDPOINT_FLAGS.RemoteEndpoint : HNS_ENDPOINT_FLAGS.None,
+        ...(ep.providerAddress ? { providerAddress: ep.providerAddress } : {}),
+      });
+      applied.endpointsByIp.set(created.ipAddress, created);
+      return;
+    }
+    case 'deleteEndpoint':
+      await ignoreNotFound(hns.deleteEndpoint(op.id));
+      applied.endpointsByIp.delete(op.ipAddress);
+      return;
+    case 'createLoadBalancer': {
+      const created = await hns.createLoadBalancer(toSpec(op.lb, applied));
+      applied.loadBalancers.set(created.id, created);
+      return;
+    }
+    case 'updateLoadBalancer': {
+      const updated = await hns.updateLoadBalancer(op.id, toSpec(op.lb, applied));
+      applied.loadBalancers.set(updated.id, updated);
+      return;
+    }
+    case 'deleteLoadBalancer':
+      await ignoreNotFound(hns.deleteLoadBalancer(op.id));
+      applied.loadBalancers.delete(op.id);
+      return;
+  }
 }
 
 function toSpec(lb: DesiredLoadBalancer, applied: AppliedHns): HnsLoadBalancerSpec {

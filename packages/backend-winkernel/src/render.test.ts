@@ -220,4 +220,22 @@ describe('renderHns', () => {
     const ports = [web({ nodePort: 30080 }), svc({ name: 'x', clusterIP: '10.96.0.30', endpoints: [ep('10.244.2.9')] })];
     expect(render(ports)).toEqual(render([...ports].reverse()));
   });
+
+  it('skips invalid input with a reason and keeps everything else', () => {
+    const bad = [
+      svc({ name: 'a', clusterIP: '10.96.0.300', endpoints: [ep('10.244.2.7')] }),
+      svc({ name: 'b', clusterIP: 'fd00::1', endpoints: [ep('10.244.2.7')] }),
+      svc({ name: 'c', clusterIP: '10.96.0.3', port: 70000, endpoints: [ep('10.244.2.7')] }),
+      svc({
+        name: 'd', clusterIP: '10.96.0.4', externalIPs: ['1.2.3.4\n', '203.0.113.5'], loadBalancerIPs: ["x'; rm -rf /"],
+        endpoints: [ep('10.244.2.7'), ep('10.244.2.8', { port: 0 }), ep('not-an-ip')],
+      }),
+    ];
+    const d = render(bad);
+    expect(d.loadBalancers.map((l) => [l.key, l.endpointIps])).toEqual([
+      ['10.96.0.4:80/TCP', ['10.244.2.7']],
+      ['203.0.113.5:80/TCP', ['10.244.2.7']],
+    ]);
+    expect(d.reasons.filter((r) => r.code === 'InvalidServicePort').length).toBe(7);
+  });
 });

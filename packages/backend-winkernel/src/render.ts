@@ -8,7 +8,7 @@ import {
   HNS_PROTOCOL_NUMBERS,
 } from './hns-model.ts';
 import type { HnsDistributionType, HnsEndpoint, HnsLoadBalancerSpec, HnsNetwork } from './hns-model.ts';
-import { cidrContains, conjureMac } from './ip.ts';
+import { cidrContains, conjureMac, isIpAddress } from './ip.ts';
 import type { RenderOptions } from './options.ts';
 import { selectWinkernelEndpoints } from './select-endpoints.ts';
 
@@ -103,9 +103,11 @@ export function renderHns(state: ProxyState, options: RenderOptions, facts: HnsF
     });
   }
 
-  for (const sp of sortedServicePorts(state)) {
-    if (sp.family !== options.family) continue;
-    const key = servicePortKey(sp.name);
+  for (const sp0 of sortedServicePorts(state)) {
+    if (sp0.family !== options.family) continue;
+    const key = servicePortKey(sp0.name);
+    const sp = sanitize(sp0, key, reasons);
+    if (!sp) continue;
     const vipEndpoint = facts.endpointsByIp.get(sp.clusterIP);
     if (overlay && (!vipEndpoint || isRemote(vipEndpoint))) {
       // Overlay: the ClusterIP gets a remote endpoint behind this node, so it is routable in the VXLAN.
@@ -311,6 +313,40 @@ function renderServicePort(
     }
   }
   return out;
+}
+
+/**
+ * Drops what HNS would refuse and records why: a bad cluster IP or port skips the service port; bad
+ * external or ingress IPs and bad endpoints are left out one by one. Everything else keeps working.
+ */
+function sanitize(sp: ServicePort, key: string, reasons: Reason[]): ServicePort | undefined {
+  const ofFamily = (ip: string) => isIpAddress(ip) && (ip.includes(':') ? 'IPv6' : 'IPv4') === sp.family;
+  const validPort = (p: number) => Number.isInteger(p) && p >= 1 && p <= 65535;
+  const invalid = (subject: string, what: string) =>
+    reasons.push({ code: 'InvalidServicePort', message: `${key}: ${what}, skipped`, subject });
+  if (!ofFamily(sp.clusterIP)) {
+    invalid(sp.clusterIP, `cluster IP ${JSON.stringify(sp.clusterIP)} is not an ${sp.family} address`);
+    return undefined;
+  }
+  if (!validPort(sp.port) || (sp.nodePort !== 0 && !validPort(sp.nodePort))) {
+    invalid(String(sp.port), `port ${sp.port} or node port ${sp.nodePort} is out of range`);
+    return undefined;
+  }
+  const keepIps = (ips: readonly string[], what: string) =>
+    ips.filter((ip) => ofFamily(ip) || (invalid(ip, `${what} ${JSON.stringify(ip)} is not an ${sp.family} address`), false));
+  const externalIPs = keepIps(sp.externalIPs, 'external IP');
+  const loadBalancerIPs = keepIps(sp.loadBalancerIPs, 'ingress IP');
+  const endpoints = sp.endpoints.filter(
+    (ep) => (ofFamily(ep.ip) && validPort(ep.port)) || (invalid(ep.ip, `endpoint ${JSON.stringify(`${ep.ip}:${ep.port}`)} is invalid`), false),
+  );
+  if (
+    externalIPs.length === sp.externalIPs.length &&
+    loadBalancerIPs.length === sp.loadBalancerIPs.length &&
+    endpoints.length === sp.endpoints.length
+  ) {
+    return sp;
+  }
+  return { ...sp, externalIPs, loadBalancerIPs, endpoints };
 }
 
 function isRemote(ep: HnsEndpoint | undefined): boolean {
