@@ -53,6 +53,11 @@ export class Counts {
 
   /** Every value with a positive count, sorted. */
   values(): string[] {
+    if (this.#overlay.size === 0) {
+      const all: string[] = [];
+      for (const [k, v] of this.#base) if (v > 0) all.push(k);
+      return all.sort();
+    }
     const out = new Set<string>();
     for (const [k, v] of this.#base) if (v > 0 && (this.#overlay.get(k) ?? v) > 0) out.add(k);
     for (const [k, v] of this.#overlay) if (v > 0) out.add(k);

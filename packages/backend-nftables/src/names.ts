@@ -43,6 +43,21 @@ export const SET = {
 /** Longest hashed base name, as in kube-proxy: leaves room for the longest prefix (`affinity-`). */
 const MAX_BASE = 240;
 
+/**
+ * A fast 64-bit (two 32-bit FNV-1a lanes) fingerprint in base32, for change detection of chain contents
+ * (not for names: names use sha256 like kube-proxy).
+ */
+export function fingerprint(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
+  }
+  return (a >>> 0).toString(36).padStart(7, '0') + (b >>> 0).toString(36).padStart(7, '0');
+}
+
 /** Characters kept verbatim in readable names; anything else becomes `_` (the hash keeps names unique). */
 const SAFE = /[^A-Za-z0-9_./-]/g;
 

@@ -7,7 +7,7 @@ import type { NftablesRenderOptions, RenderContext } from './context.ts';
 import { renderContext } from './context.ts';
 import { Counts } from './counts.ts';
 import { concat } from './exprs.ts';
-import { hash8, SET } from './names.ts';
+import { fingerprint, SET } from './names.ts';
 import { renderServicePort } from './port.ts';
 import type { RenderedPort } from './port.ts';
 import type { ChainSpec, ElementSpec, Ruleset, SetSpec } from './ruleset.ts';
@@ -46,7 +46,7 @@ export interface RenderResult {
 
 /** Rules with a content hash in the last rule's comment, so a later reconcile can compare chains cheaply. */
 export function chainFingerprint(chain: ChainSpec): string {
-  return `kp:${hash8(rulesId(chain.rules))}`;
+  return `kp:${fingerprint(rulesId(chain.rules))}`;
 }
 
 /** Emits commands into a transaction, grouping element additions and deletions per set. */

@@ -52,6 +52,13 @@ export interface ElementSpec {
 
 /** Canonical identity of an element's key within its set. */
 export function elementId(key: Expression): string {
+  // Fast paths for the shapes the renderer emits (a bare value, a concatenation of scalars); the id only
+  // has to be unique within one set, whose key type fixes the shape.
+  if (typeof key === 'string' || typeof key === 'number') return String(key);
+  if (typeof key === 'object' && key !== null && 'concat' in key) {
+    const parts = (key as { concat: readonly Expression[] }).concat;
+    if (parts.every((p) => typeof p === 'string' || typeof p === 'number')) return parts.join(' . ');
+  }
   return JSON.stringify(key);
 }
 
