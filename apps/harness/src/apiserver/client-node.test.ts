@@ -24,7 +24,7 @@ describe('@kubernetes/client-node against the harness', () => {
     const list = await core.listServiceForAllNamespaces({ labelSelector: PROXY });
     expect(list.items.map((s) => s.metadata?.name)).toEqual(['a']);
     const slices = await disc.listNamespacedEndpointSlice({ namespace: 'default' });
-    expect(slices.items[0].endpoints[0].addresses).toEqual(['10.0.0.1']);
+    expect(slices.items[0].endpoints?.[0]?.addresses).toEqual(['10.0.0.1']);
   });
 
   it('makeInformer lists, watches, and follows label changes', async () => {
