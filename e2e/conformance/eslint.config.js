@@ -1,0 +1,3 @@
+import { configFor } from '../../eslint.config.js';
+
+export default configFor(import.meta.dirname);
