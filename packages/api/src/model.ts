@@ -73,7 +73,11 @@ export interface EndpointSelection {
    * successive values of it.
    */
   readonly allReachableEndpoints: readonly Endpoint[];
-  /** True when the service port has any endpoint at all, usable or not. */
+  /**
+   * True when some endpoint of the port is usable (ready, or serving and terminating) anywhere in the
+   * cluster, as kube-proxy's `CategorizeEndpoints` reports it. False: traffic to the port is REJECTed. True
+   * while the set a Local policy uses is empty: that traffic is DROPped.
+   */
   readonly hasAnyEndpoints: boolean;
   readonly reasons: readonly Reason[];
 }
