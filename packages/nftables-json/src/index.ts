@@ -86,3 +86,5 @@ export { classifyNftFailure, nftables, parseNftVersion } from './client.ts';
 export type { ApplyResult, ListTarget, NftablesOptions, NftClient, NftVersion } from './client.ts';
 export { findTable, parseRuleset, rulesetToJSON, tableKey } from './ruleset.ts';
 export type { Ruleset, RulesetChain, RulesetSet, RulesetTable } from './ruleset.ts';
+export { trace } from './tracer.ts';
+export type { TraceOptions, TraceOutcome, TracePacket, TraceResult } from './tracer.ts';
