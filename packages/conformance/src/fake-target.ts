@@ -19,6 +19,8 @@ export interface FakeEnvironment {
   readonly node: NodeContext;
   /** The node's own addresses of this family (what `fib daddr type local` matches), loopback included. */
   readonly localAddresses: readonly string[];
+  /** The scenario's service CIDRs of this family (for backends that drop unallocated service IPs). */
+  readonly serviceCIDRs: readonly string[];
   /** Interface names: where pod and external clients arrive. */
   readonly interfaces: { readonly pod: string; readonly external: string };
   /** Logger, a fixed clock, and an executor that refuses to run anything. */
@@ -129,6 +131,7 @@ export function fakeTarget(under: BackendUnderTest, options: FakeTargetOptions =
           family,
           node,
           localAddresses: [...node.nodeIPs, LOOPBACK[family]],
+          serviceCIDRs: s.node.serviceCIDRs.filter((c) => c.includes(':') === (family === 'IPv6')),
           interfaces: { pod: s.node.podInterface, external: s.node.externalInterface },
           components: { logger: silentLogger, clock, executor: refusingExecutor },
         });

@@ -157,6 +157,7 @@ function parseNode(ctx: Ctx, raw: unknown, clientsRaw: unknown): ScenarioNode {
     'podInterface',
     'externalInterface',
     'nodePortAddresses',
+    'serviceCIDRs',
     'masqueradeAll',
     'features',
   ]);
@@ -239,6 +240,11 @@ function parseNode(ctx: Ctx, raw: unknown, clientsRaw: unknown): ScenarioNode {
       v === 'primary' ? 'primary' : cidr(c.at(i), v).text,
     );
   }
+  const serviceCIDRs: string[] = [];
+  if (n.serviceCIDRs !== undefined) {
+    const c = ctx.at('serviceCIDRs');
+    list(c, n.serviceCIDRs).forEach((v, i) => serviceCIDRs.push(cidr(c.at(i), v).text));
+  }
   const masqueradeAll = bool(ctx.at('masqueradeAll'), n.masqueradeAll, false);
   const features: Record<string, boolean> = {};
   if (n.features !== undefined) {
@@ -288,6 +294,7 @@ function parseNode(ctx: Ctx, raw: unknown, clientsRaw: unknown): ScenarioNode {
     podInterface,
     externalInterface,
     nodePortAddresses,
+    serviceCIDRs,
     masqueradeAll,
     features,
   };

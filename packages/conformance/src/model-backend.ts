@@ -36,10 +36,15 @@ function inAny(cidrs: readonly string[], ip: string): boolean {
 
 /**
  * The model's trace: shared/semantics.md applied straight to the ProxyState, with no ruleset in between.
- * Where kube-proxy's backends differ it follows nftables (unknown ports on a ClusterIP are rejected; no
- * localhost node ports). Pure.
+ * Where kube-proxy's backends differ it follows nftables (unknown ports on a ClusterIP are rejected,
+ * unallocated IPs in the service CIDRs dropped; no localhost node ports). Pure.
  */
-export function modelTrace(state: ProxyState | undefined, localAddresses: readonly string[], packet: Packet): Trace {
+export function modelTrace(
+  state: ProxyState | undefined,
+  localAddresses: readonly string[],
+  packet: Packet,
+  serviceCIDRs: readonly string[] = [],
+): Trace {
   const none: Trace = { verdict: 'PASS', endpoints: [], masquerade: false, affinity: false, path: ['model: no entry point'], reasons: [] };
   if (!state) return none;
   const node = state.node;
@@ -60,7 +65,9 @@ export function modelTrace(state: ProxyState | undefined, localAddresses: readon
   }
   if (!hit) {
     const allocated = [...state.servicePorts.values()].some((p) => p.clusterIP === packet.dst);
-    return allocated ? { ...none, verdict: 'REJECT', path: ['model: unknown port on a ClusterIP'] } : none;
+    if (allocated) return { ...none, verdict: 'REJECT', path: ['model: unknown port on a ClusterIP'] };
+    if (inAny(serviceCIDRs, packet.dst)) return { ...none, verdict: 'DROP', path: ['model: unallocated IP in a service CIDR'] };
+    return none;
   }
   const { port, entry } = hit;
   const base = { servicePort: servicePortKey(port.name), affinity: false, reasons: port.selection.reasons };
@@ -135,7 +142,7 @@ export const modelBackend: BackendUnderTest = {
         state = undefined;
       },
       async explain(packet) {
-        return modelTrace(state, env.localAddresses, packet);
+        return modelTrace(state, env.localAddresses, packet, env.serviceCIDRs);
       },
     };
   },

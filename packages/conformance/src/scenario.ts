@@ -46,6 +46,11 @@ export interface ScenarioNode {
    * `--nodeport-addresses`: CIDRs and/or `primary`. Undefined means every local address of the family.
    */
   readonly nodePortAddresses?: readonly string[];
+  /**
+   * The cluster's service CIDRs, any family (`--service-cluster-ip-range` / ServiceCIDR objects). Empty
+   * when the scenario does not give them; kube-proxy's nftables mode drops packets to unallocated IPs in them.
+   */
+  readonly serviceCIDRs: readonly string[];
   readonly masqueradeAll: boolean;
   /** Feature switches (`--feature-gates` style). */
   readonly features: Readonly<Record<string, boolean>>;
