@@ -1,7 +1,8 @@
-import { ConfigError } from '@kproxy/api';
+import { ConfigError, nodeContextEqual } from '@kproxy/api';
 import type { IPFamily, Backend, BackendFactory, Components, Packet, ProxyState, SyncOptions, SyncPlan, SyncResult, Trace } from '@kproxy/api';
 import { findTable, nftables, Transaction } from '@kproxy/nftables-json';
-import type { NftClient, RulesetTable } from '@kproxy/nftables-json';
+import type { NftClient, Ruleset, RulesetTable } from '@kproxy/nftables-json';
+import { explainPacket } from './explain.ts';
 import type { NftablesRenderOptions } from './context.ts';
 import { renderContext } from './context.ts';
 import { DEFAULT_TABLE, tableFamily } from './names.ts';
@@ -50,7 +51,9 @@ export function nftablesBackend(options: NftablesBackendOptions = {}): BackendFa
     }
 
     async function prepare(state: ProxyState, opts: SyncOptions = {}): Promise<RenderResult> {
-      const full = needFull || memo === undefined || opts.full === true || memo.state.family !== state.family;
+      // Node facts change every chain's context: reconcile (keeps affinity state) rather than replace the table.
+      const full =
+        needFull || memo === undefined || opts.full === true || memo.state.family !== state.family || !nodeContextEqual(memo.state.node, state.node);
       if (full) return reconcile(state, await listTable(state), renderOpts);
       return render(state, memo, { ...renderOpts, ...(opts.changes ? { changes: opts.changes } : {}) });
     }
@@ -119,7 +122,18 @@ export function nftablesBackend(options: NftablesBackendOptions = {}): BackendFa
         pendingDelete.clear();
       },
       async explain(packet: Packet): Promise<Trace> {
-        throw new Error(`explain is not available yet (${packet.dst})`);
+        if (packet.family !== family) throw new ConfigError(`the ${family} nftables backend cannot explain an ${packet.family} packet`);
+        const fam = tableFamily(family);
+        let listed: Ruleset;
+        try {
+          listed = await client.list({ family: fam, table: tableName });
+        } catch (err) {
+          if (!(err instanceof Error && err.name === 'NotFoundError')) throw err;
+          listed = { tables: [] };
+        }
+        const node = memo?.state.node;
+        const local = node ? [...node.nodeIPs, ...(node.nodePortAddresses.kind === 'ips' ? node.nodePortAddresses.ips : [])] : [];
+        return explainPacket(listed, packet, memo?.state, [...new Set(local)]);
       },
     };
     return backend;
