@@ -1,0 +1,187 @@
+import type { Backend, Clock, Components, Executor, IPFamily } from '@kproxy/api';
+import { systemClock } from '@kproxy/api';
+import { dryRunWinkernel } from '@kproxy/backend-winkernel';
+import { conntrackCleaner } from '@kproxy/conntrack';
+import { spawnExecutor } from '@kproxy/exec';
+import { BoundedFrequencyRunner } from '@kproxy/watch';
+import { helpText, parseCommandLine } from './cli/command-line.ts';
+import type { CommandLine } from './cli/command-line.ts';
+import type { ProxyMode } from './config/kube-proxy-configuration.ts';
+import { resolveOptions } from './config/resolve.ts';
+import type { ResolvedOptions } from './config/resolve.ts';
+import { configurationToYaml } from './config/wire.ts';
+import { describePlans, planAll } from './commands/diff.ts';
+import { runExplain } from './commands/explain.ts';
+import { Daemon } from './daemon/daemon.ts';
+import type { SyncRunnerFactory } from './daemon/ports.ts';
+import { createLogger } from './logging/logger.ts';
+import { probeIpvsSupport } from './mode/ipvs-support.ts';
+import { selectMode } from './mode/select-mode.ts';
+import { AVAILABLE_MODES, BACKENDS } from './wiring/backends.ts';
+import { kubeConfigFor, loadStates, stateBuilderFor, watcherFor } from './wiring/cluster.ts';
+import { familiesFor, nodeAddresses, nodeName, readNode } from './wiring/node-info.ts';
+
+/** kproxy's version. */
+export const KPROXY_VERSION = '0.1.0';
+
+/** Exit codes: 0 success, 1 runtime failure, 2 invalid flags or configuration. */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** The process around the CLI, injected so the CLI can be run in tests. */
+export interface CliIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readFile(path: string): string;
+  writeFile(path: string, text: string): void;
+  readonly platform: string;
+  /** Resolves on SIGTERM or SIGINT. */
+  waitForSignal(): Promise<string>;
+  readonly executor?: Executor;
+  readonly clock?: Clock;
+}
+
+function usageError(io: CliIO, message: string): number {
+  io.stderr(`kproxy: error: ${message}\nRun 'kproxy --help' for usage.\n`);
+  return EXIT.usage;
+}
+
+/**
+ * Runs kproxy with `argv` (without node and script): the daemon, `explain`, `diff`, `--cleanup`,
+ * `--version`, `--write-config-to`, `--help`. Resolves with the process exit code; never throws.
+ */
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  let cl: CommandLine;
+  let resolved: ResolvedOptions;
+  try {
+    cl = parseCommandLine(argv);
+    if (cl.help !== undefined) {
+      io.stdout(cl.help);
+      return EXIT.ok;
+    }
+    if (cl.flags.get('version') === true) {
+      io.stdout(`kproxy v${KPROXY_VERSION} (kube-proxy compatible; KubeProxyConfiguration v1alpha1)\n`);
+      return EXIT.ok;
+    }
+    resolved = resolveOptions(cl.flags, io.readFile);
+  } catch (err) {
+    if ((err as Error).name === 'ConfigError') return usageError(io, (err as Error).message);
+    throw err;
+  }
+  if (resolved.writeConfigTo) {
+    io.writeFile(resolved.writeConfigTo, configurationToYaml(resolved.config));
+    io.stderr(`wrote configuration to ${resolved.writeConfigTo}\n`);
+    return EXIT.ok;
+  }
+  const { config } = resolved;
+  const logger = createLogger({
+    verbosity: config.logging.verbosity,
+    format: config.logging.format === 'json' ? 'json' : 'text',
+    sink: { write: (t) => io.stderr(t) },
+  });
+  for (const w of resolved.warnings) logger.warn(w);
+  const clock = io.clock ?? systemClock;
+  const executor = io.executor ?? spawnExecutor();
+  const components = (component: string): Components => ({ logger: logger.child({ component }), clock, executor });
+
+  try {
+    if (resolved.cleanup) return await cleanupAll(components('cleanup'));
+    const selection = await selectMode({
+      requested: config.mode as ProxyMode,
+      platform: io.platform,
+      available: AVAILABLE_MODES,
+      strict: resolved.strictProxyMode,
+      dryRun: resolved.dryRun,
+      ipvsSupport: async () => probeIpvsSupport(),
+    });
+    for (const w of selection.warnings) logger.warn(w);
+    const mode = selection.mode;
+    const node = nodeName(config.hostnameOverride);
+    const kubeConfig = kubeConfigFor(config, resolved.master);
+    const families = familiesFor(config.bindAddress, nodeAddresses(await readNode(kubeConfig, node, logger, cl.command === 'run' ? 10 : 3)));
+
+    if (selection.dryRunOnly) {
+      const { states } = await loadStates({ config, kubeConfig, node, families, logger, clock });
+      for (const state of states.values()) io.stdout(dryRunWinkernel(state).text);
+      return EXIT.ok;
+    }
+    const factory = BACKENDS.get(mode);
+    if (!factory) return usageError(io, `proxy mode "${mode}" has no backend in this build`);
+    const backends = new Map<IPFamily, Backend>(families.map((f) => [f, factory(f)(components(`${mode}-${f}`))]));
+
+    if (cl.command === 'explain' && cl.explain) {
+      // Endpoint-selection reasons need the cluster; the trace itself only needs the kernel.
+      const state = await loadStates({ config, kubeConfig, node, families, logger, clock, timeoutMs: 10_000 })
+        .then((r) => r.states)
+        .catch((err: unknown) => {
+          logger.warn(`cannot read the cluster, explaining without endpoint-selection reasons: ${(err as Error).message}`);
+          return undefined;
+        });
+      const family = cl.explain.dst.includes(':') ? 'IPv6' : 'IPv4';
+      io.stdout(await runExplain({ args: cl.explain, backends, mode, ...(state?.get(family) ? { state: state.get(family) } : {}) }));
+      return EXIT.ok;
+    }
+    if (cl.command === 'diff') {
+      const { states } = await loadStates({ config, kubeConfig, node, families, logger, clock });
+      io.stdout(describePlans(await planAll(backends, states), cl.diff?.json ?? false));
+      return EXIT.ok;
+    }
+
+    const runnerFactory: SyncRunnerFactory = ({ fn, minIntervalMs, maxIntervalMs }) =>
+      new BoundedFrequencyRunner({ name: 'sync-runner', fn, minIntervalMs, maxIntervalMs, clock, logger: logger.child({ component: 'runner' }) });
+    const daemon = new Daemon({
+      config,
+      mode,
+      source: watcherFor(config, kubeConfig, node, logger, clock),
+      proxiers: families.map((family) => ({ family, builder: stateBuilderFor(config, family, node), backend: backends.get(family) as Backend })),
+      runnerFactory,
+      logger,
+      clock,
+      conntrack: conntrackCleaner({ executor, logger: logger.child({ component: 'conntrack' }) }),
+    });
+    logger.info({ version: KPROXY_VERSION, mode, node, families }, 'starting kproxy');
+    const signal = io.waitForSignal();
+    const started = daemon.start().then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    );
+    const first = await Promise.race([signal.then((s) => ({ signal: s })), started.then((err) => ({ err }))]);
+    if ('err' in first && first.err) {
+      logger.error(`cannot start: ${first.err.message}`);
+      await daemon.stop();
+      return EXIT.failure;
+    }
+    const received = 'signal' in first ? first.signal : await signal;
+    logger.info({ signal: received }, 'shutting down: finishing the current sync, leaving rules in place');
+    await daemon.stop();
+    return EXIT.ok;
+  } catch (err) {
+    if ((err as Error).name === 'ConfigError') {
+      io.stderr(`kproxy: error: ${(err as Error).message}\n`);
+      return EXIT.usage;
+    }
+    logger.error({ err: (err as Error).message, name: (err as Error).name }, 'kproxy failed');
+    return EXIT.failure;
+  }
+}
+
+/**
+ * `--cleanup`: removes the rules of every mode this build has, for both families, and reports. "Nothing
+ * to remove" is success. kube-proxy does the same for iptables, ipvs and nftables.
+ */
+async function cleanupAll(components: Components): Promise<number> {
+  let failed = 0;
+  for (const [mode, factory] of BACKENDS) {
+    for (const family of ['IPv4', 'IPv6'] as const) {
+      try {
+        await factory(family)(components).cleanup();
+        components.logger.info({ mode, family }, 'removed rules');
+      } catch (err) {
+        failed++;
+        components.logger.error({ mode, family, err: (err as Error).message }, 'cleanup failed');
+      }
+    }
+  }
+  return failed === 0 ? EXIT.ok : EXIT.failure;
+}
+
+export { helpText };
