@@ -84,7 +84,7 @@ export function mergeEndpointSlices(
           list = new Map();
           byPort.set(key, list);
         }
-        const endpoint: Endpoint = { ...base, port };
+        const endpoint = withPort(base, port);
         const id = `${endpoint.ip}|${port}`;
         const existing = list.get(id);
         if (!existing) {
@@ -167,6 +167,23 @@ function slicePorts(slice: KubeEndpointSlice, sliceName: string, reasons: Reason
 }
 
 type BaseEndpoint = Omit<Endpoint, 'port'>;
+
+// Explicit construction (no spread) keeps one object shape for every endpoint: this runs per endpoint per port.
+function withPort(base: BaseEndpoint, port: number): Endpoint {
+  const e: { -readonly [K in keyof Endpoint]: Endpoint[K] } = {
+    ip: base.ip,
+    port,
+    ready: base.ready,
+    serving: base.serving,
+    terminating: base.terminating,
+    isLocal: base.isLocal,
+  };
+  if (base.nodeName !== undefined) e.nodeName = base.nodeName;
+  if (base.zone !== undefined) e.zone = base.zone;
+  if (base.zoneHints !== undefined) e.zoneHints = base.zoneHints;
+  if (base.nodeHints !== undefined) e.nodeHints = base.nodeHints;
+  return e;
+}
 
 function baseEndpoint(
   raw: KubeSliceEndpoint,
