@@ -1,0 +1,109 @@
+import { describe, expect, it } from '@jest/globals';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { spawnExecutor } from '@kproxy/exec';
+import { startApiServer } from '@kproxy/harness';
+import { netnsSupport, withNetns } from '@kproxy/netns';
+import { runCli } from './run-cli.ts';
+
+const support = await netnsSupport();
+const nft = await spawnExecutor()
+  .run('nft', ['--version'])
+  .then((r) => r.exitCode === 0)
+  .catch(() => false);
+const reason = !support.ok ? support.reason : !nft ? 'nft is not installed' : undefined;
+if (reason) console.warn(`skipping kproxy daemon kernel tests: ${reason}`);
+const maybe = reason ? describe.skip : describe;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+maybe('kproxy daemon against an API server, programming nftables in a namespace', () => {
+  it('syncs, becomes ready, follows changes, shuts down on SIGTERM leaving rules, and --cleanup removes them', async () => {
+    const api = await startApiServer();
+    const dir = mkdtempSync(join(tmpdir(), 'kproxy-e2e-'));
+    try {
+      await withNetns(async (ns) => {
+        await ns.run('ip', ['addr', 'add', '192.0.2.10/32', 'dev', 'lo']);
+        api.create({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1' }, status: { addresses: [{ type: 'InternalIP', address: '192.0.2.10' }] } });
+        api.create({
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { namespace: 'default', name: 'web' },
+          spec: { type: 'ClusterIP', clusterIP: '10.96.0.20', clusterIPs: ['10.96.0.20'], ipFamilies: ['IPv4'], ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }] },
+        });
+        api.create({
+          apiVersion: 'discovery.k8s.io/v1',
+          kind: 'EndpointSlice',
+          metadata: { namespace: 'default', name: 'web-1', labels: { 'kubernetes.io/service-name': 'web' } },
+          addressType: 'IPv4',
+          ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+          endpoints: [{ addresses: ['10.244.1.5'], conditions: { ready: true }, nodeName: 'node-2' }],
+        });
+        const kubeconfig = join(dir, 'kubeconfig');
+        writeFileSync(kubeconfig, api.kubeconfigYaml());
+        const healthz = await freePort();
+        let sigterm: (s: string) => void = () => undefined;
+        const signal = new Promise<string>((r) => (sigterm = r));
+        const err: string[] = [];
+        const io = {
+          stdout: () => undefined,
+          stderr: (t: string) => void err.push(t),
+          readFile: () => '',
+          writeFile: () => undefined,
+          platform: 'linux',
+          waitForSignal: () => signal,
+          executor: ns.executor,
+        };
+        const argv = [
+          '--kubeconfig', kubeconfig,
+          '--hostname-override', 'node-1',
+          '--proxy-mode', 'nftables',
+          '--cluster-cidr', '10.244.0.0/16',
+          '--healthz-bind-address', `127.0.0.1:${healthz}`,
+          '--metrics-bind-address', '',
+          '--nftables-min-sync-period', '0s',
+          '-v', '2',
+        ];
+        const exit = runCli(argv, io);
+        const ruleset = async () => (await ns.run('nft', ['list', 'ruleset'])).stdout;
+        await until('healthz 200', async () => (await fetch(`http://127.0.0.1:${healthz}/healthz`)).status === 200);
+        expect(err.join('')).toMatch(/first sync done; kproxy is ready/);
+        expect(await ruleset()).toContain('10.96.0.20');
+        expect(await ruleset()).toContain('10.244.1.5');
+
+        // A change in the cluster reaches the kernel.
+        api.delete({ kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', namespace: 'default', name: 'web-1' });
+        await until('endpoint removed', async () => !(await ruleset()).includes('10.244.1.5'));
+
+        sigterm('SIGTERM');
+        expect(await exit).toBe(0);
+        expect(await ruleset()).toContain('10.96.0.20');
+        await expect(fetch(`http://127.0.0.1:${healthz}/healthz`)).rejects.toThrow();
+
+        expect(await runCli(['--cleanup'], { ...io, waitForSignal: () => new Promise<string>(() => undefined) })).toBe(0);
+        expect(await ruleset()).not.toContain('kube-proxy');
+      }, 'kpd');
+    } finally {
+      await api.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
