@@ -1,11 +1,11 @@
 // Benchmark (not a test): 10,000 services x 10 endpoints in fresh network namespaces.
 // Run as root from packages/backend-nftables: node --conditions=@kproxy/source bench/sync.bench.ts [services] [endpoints]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { silentLogger, systemClock } from '@kproxy/api';
-import type { ProxyState, ServicePort } from '@kproxy/api';
+import { diffStates, servicePortKey, silentLogger, systemClock } from '@kproxy/api';
+import type { Backend, ProxyState, ServicePort } from '@kproxy/api';
 import { createNetns } from '@kproxy/netns';
 import type { Netns } from '@kproxy/netns';
 import { nftables, Transaction } from '@kproxy/nftables-json';
@@ -86,31 +86,37 @@ try {
     minimal.push(ms(t0));
   }
 
-  // One-service changes at this size: endpoints of one service replaced; one service added; one removed.
-  const changes: Record<string, unknown>[] = [];
+  // One-service changes at this size, each kind three times, with the change set the daemon would pass.
+  const changes: Record<string, number[]>[] = [];
   let current = state;
-  const variants: [string, (s: ProxyState) => ProxyState][] = [
-    ['endpoints of one service changed', (s) => withPort(s, service(17, 1))],
-    ['one service added', (s) => withPort(s, service(SERVICES + 1))],
-    ['one service removed', (s) => withoutPort(s, service(5))],
-  ];
-  for (const [what, change] of variants) {
-    const next = change(current);
-    t0 = performance.now();
-    const pr = render(next, undefined, {}); // warm nothing: the partial render is measured by the backend below
-    void pr;
-    const full = ms(t0);
-    t0 = performance.now();
-    const res = await backend.sync(next);
-    const total = ms(t0);
-    changes.push({ what, totalMs: total, operations: res.operations, bytes: res.bytes, full: res.full, fullRenderMsForComparison: full });
-    current = next;
+  for (let rep = 0; rep < 3; rep++) {
+    const variants: [string, ProxyState][] = [];
+    variants.push(['endpoints of one service changed', withPort(current, service(17, rep + 1))]);
+    variants.push(['one service added', withPort(variants[0]![1], service(SERVICES + 1 + rep))]);
+    variants.push(['one service removed', withoutPort(variants[1]![1], service(5 + rep))]);
+    for (const [what, next] of variants) {
+      const cs = diffStates(current, next, [...keysOf(current, next)]);
+      t0 = performance.now();
+      const res = await backend.sync(next, { changes: cs });
+      const total = ms(t0);
+      let entry = changes.find((c) => c['what']?.[0] === what.length);
+      if (!entry) {
+        entry = { what: [what.length], totalMs: [], operations: [], bytes: [] };
+        changes.push(entry);
+      }
+      entry['totalMs']!.push(total);
+      entry['operations']!.push(res.operations);
+      entry['bytes']!.push(res.bytes);
+      current = next;
+    }
   }
-  // Partial render alone (pure), for the same kind of change.
+  // Partial render alone (pure), for an endpoint change, with the change set.
   const memoBackend = render(current);
+  const changed = withPort(current, service(23, 2));
   t0 = performance.now();
-  const partialRender = render(withPort(current, service(23, 2)), memoBackend.memo);
+  const partialRender = render(changed, memoBackend.memo, { changes: diffStates(current, changed, ['ns23/svc23:http/TCP']) });
   const partialRenderMs = ms(t0);
+  const latency = await firstPacketLatency(ns, backend, current);
 
   const mem2 = process.memoryUsage();
   console.log(
@@ -124,7 +130,9 @@ try {
         cold: { renderMs, applyMs, renderPlusApplyMs: Math.round((renderMs + applyMs) * 10) / 10, backendSyncTotalMs: coldTotal, operations: cold.operations, bytes: cold.bytes },
         coldVsFloor: Math.round((coldTotal / floor) * 100) / 100,
         minimalNftCallMs: minimal,
-        oneServiceChanges: changes,
+        oneServiceChanges: changes.map((c, i) => ({ what: ['endpoints of one service changed', 'one service added', 'one service removed'][i], totalMs: c['totalMs'], operations: c['operations'], bytes: c['bytes'] })),
+        firstPacketLatencyUs: latency,
+        loadAverage: loadavg().map((x) => Math.round(x * 10) / 10),
         partialRenderMs,
         partialRenderOperations: partialRender.transaction.size,
         memoryMB: { rssBefore: mb(mem0.rss), heapAfterCold: mb(mem1.heapUsed), rssAfterCold: mb(mem1.rss), rssEnd: mb(mem2.rss) },
@@ -147,4 +155,49 @@ function withoutPort(s: ProxyState, p: ServicePort): ProxyState {
   const m = new Map(s.servicePorts);
   m.delete(`${p.name.namespace}/${p.name.name}:${p.name.port}/${p.name.protocol}`);
   return { ...s, servicePorts: m };
+}
+
+function keysOf(a: ProxyState, b: ProxyState): Set<string> {
+  const out = new Set<string>();
+  for (const k of b.servicePorts.keys()) if (a.servicePorts.get(k) !== b.servicePorts.get(k)) out.add(k);
+  for (const k of a.servicePorts.keys()) if (!b.servicePorts.has(k)) out.add(k);
+  return out;
+}
+
+// Connect latency to a ClusterIP whose endpoint is a local address (on lo) in the same namespace: the SYN
+// walks nat-output (services vmap, service chain, DNAT), filter-output and postrouting.
+function probeSource(): string {
+  return `
+import socket, sys, threading, time
+vip, ep = sys.argv[1], sys.argv[2]
+srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); srv.bind((ep, 8080)); srv.listen(512)
+def accept():
+    while True:
+        c, _ = srv.accept(); c.close()
+threading.Thread(target=accept, daemon=True).start()
+lat = []
+deadline = time.time() + 20
+for i in range(300):
+    if time.time() > deadline: break
+    s = socket.socket(); s.settimeout(2)
+    t = time.perf_counter(); s.connect((vip, 80)); lat.append((time.perf_counter() - t) * 1e6); s.close()
+lat.sort()
+print(int(lat[len(lat)//2]), int(lat[int(len(lat)*0.99)-1]), len(lat))
+`;
+}
+
+async function firstPacketLatency(ns: Netns, backend: Backend, state: ProxyState): Promise<{ median: number; p99: number; samples: number }> {
+  await ns.run('ip', ['addr', 'add', '10.99.0.1/32', 'dev', 'lo']);
+  // The VIP needs a route before nat-output rewrites it: a veth pair inside the namespace carries it.
+  await ns.run('ip', ['link', 'add', 'kpv0', 'type', 'veth', 'peer', 'name', 'kpv1']);
+  await ns.run('ip', ['link', 'set', 'kpv0', 'up']);
+  await ns.run('ip', ['link', 'set', 'kpv1', 'up']);
+  await ns.run('ip', ['addr', 'add', '10.98.0.1/24', 'dev', 'kpv0']);
+  await ns.run('ip', ['route', 'add', '172.31.0.0/16', 'dev', 'kpv0']);
+  const probe = svcPort({ ns: 'bench', svc: 'latency', portName: 'http', clusterIP: '172.31.255.1', port: 80, eps: [ep('10.99.0.1', 8080)] });
+  const next = withPort(state, probe);
+  await backend.sync(next, { changes: diffStates(state, next, [servicePortKey(probe.name)]) });
+  const out = await ns.run('python3', ['-c', probeSource(), '172.31.255.1', '10.99.0.1'], { timeoutMs: 60_000 });
+  const [median, p99, samples] = out.stdout.trim().split(' ').map(Number);
+  return { median: median ?? -1, p99: p99 ?? -1, samples: samples ?? 0 };
 }
