@@ -8,7 +8,7 @@ export type { DaemonProcess, HealthSample } from './daemon.ts';
 export { kernelTarget } from './kernel-target.ts';
 export type { KernelTargetOptions } from './kernel-target.ts';
 export { observationOf } from './observe.ts';
-export { runScenarioOnKernel, withoutSctp } from './run.ts';
+export { runScenarioOnKernel, unsendableReason, withoutUnsendable } from './run.ts';
 export type { KernelRunOptions, KernelScenarioResult } from './run.ts';
 export { flowSources, kernelLayout, unsupportedReason } from './scenario-topology.ts';
 export type { KernelLayout } from './scenario-topology.ts';

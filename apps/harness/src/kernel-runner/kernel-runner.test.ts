@@ -5,7 +5,7 @@ import type { FlowObservation } from '../probe/agent-client.ts';
 import { planTopology } from '../topology/plan.ts';
 import { daemonArgs } from './daemon-args.ts';
 import { observationOf } from './observe.ts';
-import { withoutSctp } from './run.ts';
+import { withoutUnsendable } from './run.ts';
 import { kernelLayout, unsupportedReason } from './scenario-topology.ts';
 
 const basics = loadScenarioFile(path.join(SCENARIO_DIR, 'clusterip-basics.yaml'));
@@ -35,7 +35,7 @@ describe('kernelLayout', () => {
   });
 
   it('leaves SCTP flows out, naming each, and refuses bridge-based local detection', () => {
-    const { scenario, skipped } = withoutSctp(basics);
+    const { scenario, skipped } = withoutUnsendable(basics);
     expect(skipped).toHaveLength(1);
     expect(skipped[0]).toMatch(/same port sctp.*SCTP/);
     const flows = scenario.steps.flatMap((s) => (s.type === 'expect' ? s.flows : []));

@@ -2,8 +2,9 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '@kproxy/api';
 import { silentLogger } from '@kproxy/api';
-import type { AffinityCheck, Flow, ObjectRef, Observation, Scenario, ScenarioObject, ScenarioTarget } from '@kproxy/conformance';
-import { compareOutcome, expectedFor, resolveSource } from '@kproxy/conformance';
+import type { AffinityCheck, BackendUnderTest, Flow, ObjectRef, Observation, Scenario, ScenarioObject, ScenarioTarget } from '@kproxy/conformance';
+import { compareOutcome, expectedFor, fakeTarget, resolveSource } from '@kproxy/conformance';
+import { netnsExecutor, spawnExecutor } from '@kproxy/exec';
 import { kubeconfigYaml } from '../apiserver/kubeconfig.ts';
 import { startApiServer } from '../apiserver/server.ts';
 import type { ApiServer, KubeObject } from '../apiserver/server.ts';
@@ -37,6 +38,13 @@ export interface KernelTargetOptions {
   readonly syncTimeoutMs?: number;
   /** Extra daemon flags (appended). */
   readonly daemonFlags?: readonly string[];
+  /**
+   * Program the node namespace from this process instead of running the daemon: the backend (as the
+   * conformance suite describes it) is created per family with a real executor inside the node namespace
+   * and synced with the state @kproxy/state builds, exactly as the fake runner does. Packets stay real.
+   * Isolates a backend's rules on the real kernel from the daemon's watch and sync loop.
+   */
+  readonly inProcess?: BackendUnderTest;
 }
 
 const HEALTHZ = { host: '127.0.0.1', port: 10256 };
@@ -66,6 +74,7 @@ export function kernelTarget(options: KernelTargetOptions = {}): ScenarioTarget 
   const agents = new Map<string, Promise<ProbeAgent>>();
   let lastChange = 0;
   let firstSync = true;
+  let inner: ScenarioTarget | undefined;
 
   const time = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
     const t0 = Date.now();
@@ -82,6 +91,10 @@ export function kernelTarget(options: KernelTargetOptions = {}): ScenarioTarget 
       agents.set(nsName, a);
     }
     return a;
+  };
+  const isNodeLocal = (dst: string): boolean => {
+    const ip = normaliseAddress(dst);
+    return ip === '127.0.0.1' || ip === '::1' || topology?.plan.hosts[ip] === 'node';
   };
   const clientFor = (item: Flow | AffinityCheck): { ip: string; agent: Promise<ProbeAgent> } => {
     if (!scenario || !topology) throw new Error('kernel target not started');
@@ -114,6 +127,13 @@ export function kernelTarget(options: KernelTargetOptions = {}): ScenarioTarget 
         }
       });
       for (const e of echoes) for (const sk of e.ready.skipped) logger.info(`skipped echo socket ${sk.listen}: ${sk.reason}`);
+      if (options.inProcess) {
+        const under = options.inProcess;
+        const executor = netnsExecutor(t.node.name, spawnExecutor());
+        inner = fakeTarget({ ...under, create: (env) => under.create({ ...env, components: { ...env.components, executor } }) });
+        await inner.start(s);
+        return;
+      }
       api = await time('apiserver', () => startApiServer({ bookmarkIntervalMs: 5000 }));
       for (const o of s.objects) api.apply(toKube(o));
       bridge = await time('bridge', () => bridgeToNamespace(t.node.name, api!.port));
@@ -136,10 +156,12 @@ export function kernelTarget(options: KernelTargetOptions = {}): ScenarioTarget 
       logger.debug({ args }, 'daemon started');
     },
     async apply(objects: readonly ScenarioObject[]): Promise<void> {
+      if (inner) return inner.apply(objects);
       for (const o of objects) api!.apply(toKube(o));
       lastChange = Date.now();
     },
     async delete(refs: readonly ObjectRef[]): Promise<void> {
+      if (inner) return inner.delete(refs);
       for (const r of refs) {
         const apiVersion = r.kind === 'EndpointSlice' ? 'discovery.k8s.io/v1' : 'v1';
         api!.delete({ kind: r.kind, apiVersion, ...(r.kind === 'Node' ? {} : { namespace: r.namespace }), name: r.name });
@@ -147,6 +169,7 @@ export function kernelTarget(options: KernelTargetOptions = {}): ScenarioTarget 
       lastChange = Date.now();
     },
     async sync(): Promise<void> {
+      if (inner) return time('sync', () => inner!.sync());
       if (!daemon || !topology) throw new Error('kernel target not started');
       const agent = await agentIn(topology.node.name);
       const timeout = firstSync ? 30_000 : syncTimeoutMs;
@@ -179,7 +202,7 @@ export function kernelTarget(options: KernelTargetOptions = {}): ScenarioTarget 
             timeoutMs: proto === 'udp' ? 600 : 800,
           }),
         );
-        observation = observationOf(obs, ip, flow.dst, flow.port);
+        observation = observationOf(obs, ip, flow.dst, flow.port, isNodeLocal(flow.dst));
         if (!compareOutcome(expected, observation) || Date.now() - started > settleMs) break;
       }
       return observation!;
@@ -206,6 +229,7 @@ export function kernelTarget(options: KernelTargetOptions = {}): ScenarioTarget 
         }
       };
       if (daemon) await attempt(() => daemon!.stop(5000));
+      if (inner) await attempt(() => inner!.stop());
       for (const a of agents.values()) await attempt(async () => (await a).stop());
       for (const e of echoes) await attempt(() => e.stop(1000));
       if (bridge) await attempt(() => bridge!.close());

@@ -1,5 +1,5 @@
 import type { Logger } from '@kproxy/api';
-import type { Scenario, ScenarioResult, Step } from '@kproxy/conformance';
+import type { AffinityCheck, Flow, Scenario, ScenarioResult, Step } from '@kproxy/conformance';
 import { runScenario } from '@kproxy/conformance';
 import { kernelTarget } from './kernel-target.ts';
 import type { KernelTargetOptions } from './kernel-target.ts';
@@ -21,21 +21,27 @@ export interface KernelRunOptions extends KernelTargetOptions {
 }
 
 const SCTP_REASON = 'SCTP is not available on the real-kernel harness (this kernel has no SCTP; Node has no SCTP sockets)';
+const SELF_REASON = 'the source is the destination address itself: one host cannot send that through the node';
 
-/** The scenario without its SCTP flows and checks, and the labels it left out. Pure. */
-export function withoutSctp(scenario: Scenario): { scenario: Scenario; skipped: string[] } {
+/** Why a flow cannot be sent with real packets here, or undefined. Pure. */
+export function unsendableReason(item: Flow | AffinityCheck): string | undefined {
+  if (item.protocol === 'SCTP') return SCTP_REASON;
+  if (item.source.from === item.dst) return SELF_REASON;
+  return undefined;
+}
+
+/** The scenario without the flows and checks real packets cannot carry here, and the labels it left out. Pure. */
+export function withoutUnsendable(scenario: Scenario): { scenario: Scenario; skipped: string[] } {
   const skipped: string[] = [];
+  const keep = <T extends Flow | AffinityCheck>(step: number, what: string, items: readonly T[]): T[] =>
+    items.filter((item) => {
+      const reason = unsendableReason(item);
+      if (reason) skipped.push(`step ${step} ${what} "${item.label}": ${reason}`);
+      return !reason;
+    });
   const steps: Step[] = scenario.steps.map((step) => {
-    if (step.type === 'expect') {
-      const flows = step.flows.filter((f) => f.protocol !== 'SCTP');
-      for (const f of step.flows) if (f.protocol === 'SCTP') skipped.push(`step ${step.index} flow "${f.label}": ${SCTP_REASON}`);
-      return { ...step, flows };
-    }
-    if (step.type === 'affinity') {
-      const checks = step.checks.filter((c) => c.protocol !== 'SCTP');
-      for (const c of step.checks) if (c.protocol === 'SCTP') skipped.push(`step ${step.index} affinity "${c.label}": ${SCTP_REASON}`);
-      return { ...step, checks };
-    }
+    if (step.type === 'expect') return { ...step, flows: keep(step.index, 'flow', step.flows) };
+    if (step.type === 'affinity') return { ...step, checks: keep(step.index, 'affinity', step.checks) };
     return step;
   });
   return { scenario: { ...scenario, steps }, skipped };
@@ -56,7 +62,7 @@ export async function runScenarioOnKernel(scenario: Scenario, options: KernelRun
     console.warn(reason);
     return { scenario: scenario.name, backend, passed: true, checks: [], failures: [], skipped: [reason], timings: { total: 0 }, daemonLog: '' };
   }
-  const { scenario: runnable, skipped } = withoutSctp(scenario);
+  const { scenario: runnable, skipped } = withoutUnsendable(scenario);
   for (const s of skipped) console.warn(`[${backend}] ${scenario.name} ${s}`);
   const target = kernelTarget({ ...options, backend });
   const result = await runScenario(runnable, target);

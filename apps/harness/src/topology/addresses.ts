@@ -1,16 +1,27 @@
 import ipaddr from 'ipaddr.js';
 import type { IPFamily } from '@kproxy/api';
 
-/** The family of an IP address text; throws a TypeError for anything that is not one address. */
-export function familyOfAddress(ip: string): IPFamily {
-  if (!ipaddr.isValid(ip)) throw new TypeError(`not an IP address: ${JSON.stringify(ip)}`);
-  return ipaddr.parse(ip).kind() === 'ipv4' ? 'IPv4' : 'IPv6';
+// Kubernetes reads `010.001.002.003` as decimal with leading zeros; ipaddr.js would read octal.
+function decimalDotted(ip: string): string {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(ip) ? ip.split('.').map((o) => String(Number(o))).join('.') : ip;
 }
 
-/** Normalised text of an address (`fd00:0::01` → `fd00::1`), so addresses compare as strings. */
+/** The family of an IP address text; throws a TypeError for anything that is not one address. */
+export function familyOfAddress(ip: string): IPFamily {
+  const text = decimalDotted(ip);
+  if (!ipaddr.isValid(text) || (ipaddr.IPv4.isValid(text) && !ipaddr.IPv4.isValidFourPartDecimal(text))) {
+    throw new TypeError(`not an IP address: ${JSON.stringify(ip)}`);
+  }
+  return ipaddr.parse(text).kind() === 'ipv4' ? 'IPv4' : 'IPv6';
+}
+
+/**
+ * Normalised text of an address (`fd00:0::01` → `fd00::1`, `010.244.001.002` → `10.244.1.2` as
+ * Kubernetes reads it), so addresses compare as strings.
+ */
 export function normaliseAddress(ip: string): string {
   familyOfAddress(ip);
-  return ipaddr.parse(ip).toString();
+  return ipaddr.parse(decimalDotted(ip)).toString();
 }
 
 /** Whether `ip` lies inside `cidr` (families must match; a different family is simply "no"). */

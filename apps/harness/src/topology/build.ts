@@ -73,7 +73,9 @@ export async function buildTopology(spec: TopologySpec, options: BuildTopologyOp
       const ns = await createNetns(n.prefix, executor);
       live.set(n.key, ns);
       const sysctls: string[] = [];
-      if (n.forwarding) sysctls.push('net.ipv4.ip_forward=1');
+      // Routers send no ICMP redirects: a packet routed back out of the interface it came in on (an external
+      // client's packet to an address the node does not own) must meet the proxy's rules, not a redirect.
+      if (n.forwarding) sysctls.push('net.ipv4.ip_forward=1', 'net.ipv4.conf.all.send_redirects=0', 'net.ipv4.conf.default.send_redirects=0');
       if (plan.families.includes('IPv6')) {
         // Without duplicate-address detection link-local addresses are usable at once: neighbour discovery
         // needs them, and DAD would otherwise make the first second of IPv6 traffic disappear.
