@@ -56,6 +56,11 @@ describe('nodeContextFrom', () => {
     expect(ctx.nodeIPs).toEqual(['10.0.0.5']);
   });
 
+  it('falls back to the Node for a family the explicit node IPs do not cover', () => {
+    const ctx = nodeContextFrom(node, 'IPv6', { ...base, nodeIPs: ['10.0.0.5'] });
+    expect(ctx.nodeIPs).toEqual(['fd00:192::10']);
+  });
+
   it.each<[string, Partial<NodeContextOptions>, unknown]>([
     ['ClusterCIDR', {}, { mode: 'ClusterCIDR', cidrs: ['10.244.0.0/16'] }],
     ['ClusterCIDR without a CIDR of the family', { clusterCIDRs: ['fd00:244::/56'] }, { mode: 'None' }],

@@ -13,7 +13,10 @@ export type DetectLocalMode = 'None' | 'ClusterCIDR' | 'NodeCIDR' | 'BridgeInter
 export interface NodeContextOptions {
   /** The node name the proxy runs as (`--hostname-override` or the host name). */
   readonly hostname: string;
-  /** The node's IPs (`--bind-address` / detected); when absent, taken from the Node's addresses. */
+  /**
+   * The node's IPs (`--bind-address` / detected). For a family they do not cover (or when absent), the Node's
+   * addresses are used: InternalIP first, then ExternalIP.
+   */
   readonly nodeIPs?: readonly string[];
   /** `--detect-local-mode`; `''` means None. */
   readonly detectLocalMode: DetectLocalMode | '';
@@ -76,18 +79,22 @@ function resolveNodeIPs(
   options: NodeContextOptions,
   report: (r: Reason) => void,
 ): ParsedIP[] {
-  let texts: readonly string[];
-  if (options.nodeIPs && options.nodeIPs.length > 0) texts = options.nodeIPs;
-  else {
-    const addresses = Array.isArray(node?.status?.addresses) ? (node?.status?.addresses ?? []) : [];
-    texts = [
-      ...addresses.filter((a) => a?.type === 'InternalIP').map((a) => a.address),
-      ...addresses.filter((a) => a?.type === 'ExternalIP').map((a) => a.address),
-    ];
-  }
+  // Explicit node IPs win for their family; a family they do not cover comes from the Node object (as
+  // kube-proxy uses a specific bind address for its family and the Node's addresses otherwise).
+  const explicit = familyIPs(options.nodeIPs ?? [], family, report);
+  if (explicit.length > 0) return explicit;
+  const addresses = Array.isArray(node?.status?.addresses) ? (node?.status?.addresses ?? []) : [];
+  const texts = [
+    ...addresses.filter((a) => a?.type === 'InternalIP').map((a) => a.address),
+    ...addresses.filter((a) => a?.type === 'ExternalIP').map((a) => a.address),
+  ];
+  return familyIPs(texts, family, report);
+}
+
+function familyIPs(texts: readonly string[], family: IPFamily, report: (r: Reason) => void): ParsedIP[] {
   const seen = new Set<string>();
   const out: ParsedIP[] = [];
-  for (const text of texts) {
+  for (const text of Array.isArray(texts) ? texts : []) {
     const ip = typeof text === 'string' ? parseIP(text.trim()) : undefined;
     if (!ip) {
       report({ code: R.InvalidNodeOption, message: `invalid node IP ${JSON.stringify(text)}; skipped`, subject: String(text) });
