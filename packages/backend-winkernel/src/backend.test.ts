@@ -269,4 +269,21 @@ describe('winkernelBackend', () => {
     await backend.sync(state([web(), api(), lbSvc()]));
     expect(hns.writes().map((c) => c.op)).toEqual(['createLoadBalancer', 'createLoadBalancer']);
   });
+
+  it('re-points a load balancer at a pod endpoint the CNI plugin re-created with the same IP', async () => {
+    const { hns, backend } = setup();
+    const apiV1 = api();
+    await backend.sync(state([web(), apiV1]));
+    const old = must(hns.snapshot().endpoints.find((e) => e.ipAddress === '10.244.1.5'));
+    hns.removeEndpointDirectly(old.id);
+    const renewed = hns.addLocalEndpoint('cbr0', '10.244.1.5');
+    hns.resetCalls();
+    // Only the other service changed; the web load balancer must still move to the new endpoint id.
+    await backend.sync(state([web(), api([ep('10.244.2.8'), ep('10.244.2.9')])]));
+    const webLb = must(hns.snapshot().loadBalancers.find((l) => l.frontendVips[0] === '10.96.0.10'));
+    expect(webLb.hostComputeEndpoints).toContain(renewed.id);
+    expect(webLb.hostComputeEndpoints).not.toContain(old.id);
+    const t = await backend.explain({ family: 'IPv4', protocol: 'TCP', src: '10.244.1.250', dst: '10.96.0.10', dport: 80, hook: 'prerouting' });
+    expect(t.reasons.map((r) => r.code)).not.toContain('DanglingEndpointId');
+  });
 });

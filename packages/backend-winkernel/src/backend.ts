@@ -12,15 +12,15 @@ import type {
   Trace,
 } from '@kproxy/api';
 import type { HnsApi } from './hns-api.ts';
-import { frontendKey, HNS_ENDPOINT_FLAGS, HNS_PROTOCOL_NUMBERS, loadBalancerFamily } from './hns-model.ts';
+import { frontendKey, HNS_ENDPOINT_FLAGS, HNS_PROTOCOL_NUMBERS, loadBalancerFamily, loadBalancerKey } from './hns-model.ts';
 import type { HnsEndpoint, HnsLoadBalancer, HnsNetwork } from './hns-model.ts';
 import { isIpAddress } from './ip.ts';
 import { resolveOptions } from './options.ts';
 import type { RenderOptions, WinkernelOptions } from './options.ts';
 import { applyHnsOperations, formatOperation, planHns } from './reconcile.ts';
 import type { HnsOperation } from './reconcile.ts';
-import { renderHns } from './render.ts';
-import type { DesiredHns, HnsFacts } from './render.ts';
+import { HnsRenderCache } from './render.ts';
+import type { DesiredHns, DesiredLoadBalancer, HnsFacts } from './render.ts';
 import { traceHns } from './trace.ts';
 
 /**
@@ -54,6 +54,9 @@ class WinkernelBackend implements Backend {
   private lastState: ProxyState | undefined;
   private lastDesired: DesiredHns | undefined;
   private needFull = true;
+  private renderer = new HnsRenderCache();
+  /** Load-balancer id → the desired object applied or verified there by the last successful sync. */
+  private verified = new Map<string, DesiredLoadBalancer>();
 
   constructor(options: WinkernelOptions, components: Components) {
     if (!options.networkName) throw new ConfigError('winkernel: networkName (--network-name) is required');
@@ -75,9 +78,14 @@ class WinkernelBackend implements Backend {
     }
     this.needFull = true;
     const observed = await this.observe(full);
-    const desired = renderHns(state, this.options, observed.facts);
+    const desired = this.renderer.render(state, this.options, observed.facts);
     for (const r of desired.reasons) this.logger.debug({ code: r.code, subject: r.subject }, r.message);
-    const ops = planHns(desired, { networkId: observed.network.id, ...observed }, this.options.modifyLoadBalancerSupported);
+    const ops = planHns(
+      desired,
+      { networkId: observed.network.id, ...observed },
+      this.options.modifyLoadBalancerSupported,
+      observed.full ? undefined : this.verified,
+    );
     const text = planText(ops);
     const applied = { networkId: observed.network.id, loadBalancers: observed.loadBalancers, endpointsByIp: observed.endpointsByIp };
     try {
@@ -88,6 +96,7 @@ class WinkernelBackend implements Backend {
     }
     this.lastState = state;
     this.lastDesired = desired;
+    this.verified = verifiedAfter(desired, applied.loadBalancers);
     this.needFull = false;
     if (ops.length > 0) this.logger.info({ operations: ops.length, full: observed.full }, 'HNS synced');
     return { full: observed.full, operations: ops.length, bytes: text.length };
@@ -96,8 +105,13 @@ class WinkernelBackend implements Backend {
   async plan(state: ProxyState): Promise<SyncPlan> {
     this.checkFamily(state);
     const observed = await this.observe(this.needFull || !this.applied);
-    const desired = renderHns(state, this.options, observed.facts);
-    const ops = planHns(desired, { networkId: observed.network.id, ...observed }, this.options.modifyLoadBalancerSupported);
+    const desired = this.renderer.render(state, this.options, observed.facts);
+    const ops = planHns(
+      desired,
+      { networkId: observed.network.id, ...observed },
+      this.options.modifyLoadBalancerSupported,
+      observed.full ? undefined : this.verified,
+    );
     return { full: observed.full, operations: ops.length, text: planText(ops) };
   }
 
@@ -106,6 +120,8 @@ class WinkernelBackend implements Backend {
     this.applied = undefined;
     this.lastState = undefined;
     this.lastDesired = undefined;
+    this.renderer = new HnsRenderCache();
+    this.verified = new Map();
     for (const lb of await this.hns.listLoadBalancers()) {
       if (loadBalancerFamily(lb) === this.family) await ignoreNotFound(this.hns.deleteLoadBalancer(lb.id));
     }
@@ -185,6 +201,18 @@ class WinkernelBackend implements Backend {
       throw new ConfigError('winkernel: the overlay network needs hostMac (the node interface MAC, aa-bb-cc-dd-ee-ff)');
     }
   }
+}
+
+/** After a successful apply, every desired load balancer sits at the id of its frontend. */
+function verifiedAfter(desired: DesiredHns, loadBalancers: ReadonlyMap<string, HnsLoadBalancer>): Map<string, DesiredLoadBalancer> {
+  const idByKey = new Map<string, string>();
+  for (const lb of loadBalancers.values()) if (!idByKey.has(loadBalancerKey(lb))) idByKey.set(loadBalancerKey(lb), lb.id);
+  const out = new Map<string, DesiredLoadBalancer>();
+  for (const want of desired.loadBalancers) {
+    const id = idByKey.get(want.key);
+    if (id !== undefined) out.set(id, want);
+  }
+  return out;
 }
 
 function planText(ops: readonly HnsOperation[]): string {

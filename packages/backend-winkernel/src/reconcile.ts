@@ -27,9 +27,15 @@ export interface ObservedHns {
  * balancers, update changed ones in place (or delete and re-create them when `modifySupported` is false),
  * create missing ones, then delete remote endpoints of this family no load balancer needs any more.
  * Unchanged objects get no call. Every load balancer of the family is the proxy's (as in kube-proxy); of
- * the endpoints, only remote ones are. Deterministic and pure.
+ * the endpoints, only remote ones are. `verified` (optional): load-balancer id → the desired object
+ * known to be applied there, which then needs no comparison. Deterministic and pure.
  */
-export function planHns(desired: DesiredHns, observed: ObservedHns, modifySupported: boolean): HnsOperation[] {
+export function planHns(
+  desired: DesiredHns,
+  observed: ObservedHns,
+  modifySupported: boolean,
+  verified?: ReadonlyMap<string, DesiredLoadBalancer>,
+): HnsOperation[] {
   const createEndpoints: HnsOperation[] = [];
   const deleteLbs: HnsOperation[] = [];
   const updateLbs: HnsOperation[] = [];
@@ -56,7 +62,9 @@ export function planHns(desired: DesiredHns, observed: ObservedHns, modifySuppor
       continue;
     }
     kept.add(have.id);
-    if (sameLoadBalancer(have, want, ipById)) continue;
+    // `verified` maps load-balancer ids to the desired object last applied or checked there: the same
+    // object needs no comparison (callers pass it only when they trust their view of HNS).
+    if (verified?.get(have.id) === want || sameLoadBalancer(have, want, ipById)) continue;
     if (modifySupported) updateLbs.push({ op: 'updateLoadBalancer', id: have.id, lb: want });
     else {
       deleteLbs.push({ op: 'deleteLoadBalancer', id: have.id, key: want.key });
@@ -75,18 +83,20 @@ export function planHns(desired: DesiredHns, observed: ObservedHns, modifySuppor
     }
   }
 
-  const byText = (a: HnsOperation, b: HnsOperation) => {
-    const ta = formatOperation(a);
-    const tb = formatOperation(b);
-    return ta < tb ? -1 : ta > tb ? 1 : 0;
-  };
   return [
-    ...createEndpoints.sort(byText),
-    ...deleteLbs.sort(byText),
-    ...updateLbs.sort(byText),
-    ...createLbs.sort(byText),
-    ...deleteEndpoints.sort(byText),
+    ...sortByText(createEndpoints),
+    ...sortByText(deleteLbs),
+    ...sortByText(updateLbs),
+    ...sortByText(createLbs),
+    ...sortByText(deleteEndpoints),
   ];
+}
+
+function sortByText(ops: HnsOperation[]): HnsOperation[] {
+  return ops
+    .map((op) => [formatOperation(op), op] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, op]) => op);
 }
 
 function sameLoadBalancer(have: HnsLoadBalancer, want: DesiredLoadBalancer, ipById: ReadonlyMap<string, string>): boolean {

@@ -1,4 +1,4 @@
-import { servicePortKey, sortedServicePorts } from '@kproxy/api';
+import { servicePortEqual, servicePortKey, sortedServicePorts } from '@kproxy/api';
 import type { IPFamily, ProxyState, Reason, ServicePort } from '@kproxy/api';
 import {
   frontendKey,
@@ -86,30 +86,129 @@ interface Backend {
  * wins and the other gets a `FrontendConflict` reason.
  */
 export function renderHns(state: ProxyState, options: RenderOptions, facts: HnsFacts): DesiredHns {
+  return new HnsRenderCache().render(state, options, facts);
+}
+
+/** What one service port renders to, and the HNS facts it looked at. */
+interface PortRender {
+  readonly sp: ServicePort;
+  readonly loadBalancers: readonly DesiredLoadBalancer[];
+  readonly endpoints: readonly DesiredEndpoint[];
+  readonly reasons: readonly Reason[];
+  /** `ip, signature, ip, signature, ...` of every endpoint lookup made, to tell when its facts changed. */
+  readonly lookups: readonly string[];
+}
+
+/**
+ * `renderHns` with a memory: a service port whose data and looked-up HNS facts are unchanged since the
+ * previous call reuses its previous rendering, so the work of a sync follows the size of the change (plus
+ * a cheap pass that assembles the result). The output is always what `renderHns` gives for the same input.
+ */
+export class HnsRenderCache {
+  private ports = new Map<string, PortRender>();
+  private epoch = '';
+
+  /** Renders `state` (see `renderHns`), reusing unchanged service ports' renderings. */
+  render(state: ProxyState, options: RenderOptions, facts: HnsFacts): DesiredHns {
+    const nodeIP = state.node.nodeIPs[0] ?? '';
+    // Anything every port depends on: when it changes, nothing cached is valid.
+    const epoch = JSON.stringify([options, [...options.preserveDestinationServices], facts.network, facts.gatewayEndpoint?.ipAddress, nodeIP]);
+    if (epoch !== this.epoch) {
+      this.ports = new Map();
+      this.epoch = epoch;
+    }
+    const reasons: Reason[] = [];
+    const endpoints = new Map<string, DesiredEndpoint>();
+    const claimed = new Map<string, DesiredLoadBalancer>();
+    if (facts.network.type === 'Overlay') {
+      // kube-proxy creates the source-VIP endpoint when it is missing, and never deletes it.
+      endpoints.set(options.sourceVip, {
+        ipAddress: options.sourceVip,
+        macAddress: options.hostMac,
+        providerAddress: nodeIP,
+        remote: false,
+        purpose: 'source-vip',
+      });
+    }
+    const next = new Map<string, PortRender>();
+    for (const sp of sortedServicePorts(state)) {
+      if (sp.family !== options.family) continue;
+      const key = servicePortKey(sp.name);
+      let port = this.ports.get(key);
+      if (!port || !reusable(port, sp, facts)) port = renderPort(sp, key, options, facts, nodeIP);
+      next.set(key, port);
+      reasons.push(...port.reasons);
+      for (const ep of port.endpoints) endpoints.set(ep.ipAddress, ep);
+      for (const lb of port.loadBalancers) {
+        const holder = claimed.get(lb.key);
+        if (holder) {
+          reasons.push({
+            code: 'FrontendConflict',
+            message: `${lb.kind} frontend ${lb.key} of ${key} is already used by ${holder.servicePort}; HNS allows one load balancer per frontend`,
+            subject: lb.key,
+          });
+          continue;
+        }
+        claimed.set(lb.key, lb);
+      }
+    }
+    this.ports = next;
+
+    // Remote endpoints are kept only while some load balancer uses them (service VIPs and the source VIP
+    // are kept regardless).
+    const used = new Set<string>();
+    for (const lb of claimed.values()) for (const ip of lb.endpointIps) used.add(ip);
+    for (const [ip, ep] of endpoints) if (ep.purpose === 'remote-pod' && !used.has(ip)) endpoints.delete(ip);
+
+    return {
+      family: options.family,
+      networkName: options.networkName,
+      endpoints: [...endpoints.values()].sort((a, b) => compareText(a.ipAddress, b.ipAddress)),
+      loadBalancers: [...claimed.values()].sort((a, b) => compareText(a.key, b.key)),
+      reasons,
+    };
+  }
+}
+
+function reusable(port: PortRender, sp: ServicePort, facts: HnsFacts): boolean {
+  if (port.sp !== sp && !servicePortEqual(port.sp, sp)) return false;
+  const lookups = port.lookups;
+  for (let i = 0; i < lookups.length; i += 2) {
+    if (signature(facts.endpointsByIp.get(lookups[i] as string)) !== lookups[i + 1]) return false;
+  }
+  return true;
+}
+
+// The id is part of it: a pod re-created with the same IP gets a new HNS endpoint, and the load
+// balancers must then name the new id.
+function signature(ep: HnsEndpoint | undefined): string {
+  return ep ? `${ep.id}|${ep.flags}` : '-';
+}
+
+function renderPort(sp0: ServicePort, key: string, options: RenderOptions, facts: HnsFacts, nodeIP: string): PortRender {
   const reasons: Reason[] = [];
   const endpoints = new Map<string, DesiredEndpoint>();
-  const claimed = new Map<string, DesiredLoadBalancer>();
-  const overlay = facts.network.type === 'Overlay';
-  const nodeIP = state.node.nodeIPs[0] ?? '';
-
-  if (overlay) {
-    // kube-proxy creates the source-VIP endpoint when it is missing, and never deletes it.
-    endpoints.set(options.sourceVip, {
-      ipAddress: options.sourceVip,
-      macAddress: options.hostMac,
-      providerAddress: nodeIP,
-      remote: false,
-      purpose: 'source-vip',
-    });
-  }
-
-  for (const sp0 of sortedServicePorts(state)) {
-    if (sp0.family !== options.family) continue;
-    const key = servicePortKey(sp0.name);
-    const sp = sanitize(sp0, key, reasons);
-    if (!sp) continue;
-    const vipEndpoint = facts.endpointsByIp.get(sp.clusterIP);
-    if (overlay && (!vipEndpoint || isRemote(vipEndpoint))) {
+  const lookups: string[] = [];
+  const tracked: HnsFacts = {
+    ...facts,
+    endpointsByIp: {
+      get(ip: string) {
+        const ep = facts.endpointsByIp.get(ip);
+        lookups.push(ip, signature(ep));
+        return ep;
+      },
+      has(ip: string) {
+        const ep = facts.endpointsByIp.get(ip);
+        lookups.push(ip, signature(ep));
+        return ep !== undefined;
+      },
+    } as ReadonlyMap<string, HnsEndpoint>,
+  };
+  const sp = sanitize(sp0, key, reasons);
+  if (!sp) return { sp: sp0, loadBalancers: [], endpoints: [], reasons, lookups };
+  if (facts.network.type === 'Overlay') {
+    const vipEndpoint = tracked.endpointsByIp.get(sp.clusterIP);
+    if (!vipEndpoint || isRemote(vipEndpoint)) {
       // Overlay: the ClusterIP gets a remote endpoint behind this node, so it is routable in the VXLAN.
       endpoints.set(sp.clusterIP, {
         ipAddress: sp.clusterIP,
@@ -119,33 +218,9 @@ export function renderHns(state: ProxyState, options: RenderOptions, facts: HnsF
         purpose: 'service-vip',
       });
     }
-    for (const lb of renderServicePort(sp, key, options, facts, nodeIP, endpoints, reasons)) {
-      const holder = claimed.get(lb.key);
-      if (holder) {
-        reasons.push({
-          code: 'FrontendConflict',
-          message: `${lb.kind} frontend ${lb.key} of ${key} is already used by ${holder.servicePort}; HNS allows one load balancer per frontend`,
-          subject: lb.key,
-        });
-        continue;
-      }
-      claimed.set(lb.key, lb);
-    }
   }
-
-  // Remote endpoints are kept only while some load balancer uses them (service VIPs and the source VIP
-  // are kept regardless).
-  const used = new Set<string>();
-  for (const lb of claimed.values()) for (const ip of lb.endpointIps) used.add(ip);
-  for (const [ip, ep] of endpoints) if (ep.purpose === 'remote-pod' && !used.has(ip)) endpoints.delete(ip);
-
-  return {
-    family: options.family,
-    networkName: options.networkName,
-    endpoints: [...endpoints.values()].sort((a, b) => compareText(a.ipAddress, b.ipAddress)),
-    loadBalancers: [...claimed.values()].sort((a, b) => compareText(a.key, b.key)),
-    reasons,
-  };
+  const loadBalancers = renderServicePort(sp, key, options, tracked, nodeIP, endpoints, reasons);
+  return { sp: sp0, loadBalancers, endpoints: [...endpoints.values()], reasons, lookups };
 }
 
 function renderServicePort(

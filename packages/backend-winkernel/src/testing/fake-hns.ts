@@ -67,6 +67,10 @@ export class FakeHns implements HnsApi {
   private readonly endpoints = new Map<string, HnsEndpoint>();
   private readonly loadBalancers = new Map<string, HnsLoadBalancer>();
   private readonly failures = new Map<HnsCallName, Error[]>();
+  // Indexes, so that the fake stays fast with tens of thousands of objects.
+  private readonly endpointByNetIp = new Map<string, string>();
+  private readonly frontends = new Map<string, string>();
+  private readonly usedBy = new Map<string, Set<string>>();
   private nextId = 1;
 
   /** Adds a network as the CNI plugin would. The id is generated unless given. */
@@ -91,7 +95,7 @@ export class FakeHns implements HnsApi {
   removeNetwork(networkName: string): void {
     const net = this.networkByName(networkName);
     this.networks.delete(net.id);
-    for (const [id, ep] of this.endpoints) if (ep.networkId === net.id) this.endpoints.delete(id);
+    for (const [id, ep] of this.endpoints) if (ep.networkId === net.id) this.dropEndpoint(id);
   }
 
   /** Adds a local (pod) endpoint on `networkName` as the CNI plugin does when a pod starts. */
@@ -107,9 +111,17 @@ export class FakeHns implements HnsApi {
     return clone(this.insertEndpoint(spec));
   }
 
+  /** The endpoint with `ip` on network `networkName`, if any (not recorded; a setup helper). */
+  findEndpoint(networkName: string, ip: string): HnsEndpoint | undefined {
+    const net = [...this.networks.values()].find((n) => n.name === networkName);
+    const id = net ? this.endpointByNetIp.get(`${net.id}|${ip}`) : undefined;
+    const ep = id === undefined ? undefined : this.endpoints.get(id);
+    return ep ? { ...ep } : undefined;
+  }
+
   /** Removes an endpoint without recording a call (the pod was deleted). */
   removeEndpointDirectly(id: string): void {
-    this.endpoints.delete(id);
+    this.dropEndpoint(id);
   }
 
   /** Makes the next call of `op` reject with `error` (once per call to this method). */
@@ -182,7 +194,7 @@ export class FakeHns implements HnsApi {
 
   listEndpoints(networkId?: string): Promise<HnsEndpoint[]> {
     return this.call('listEndpoints', networkId ?? '', () =>
-      [...this.endpoints.values()].filter((e) => networkId === undefined || e.networkId === networkId).map(clone),
+      [...this.endpoints.values()].filter((e) => networkId === undefined || e.networkId === networkId).map((e) => ({ ...e })),
     );
   }
 
@@ -199,54 +211,54 @@ export class FakeHns implements HnsApi {
   }
 
   createEndpoint(spec: HnsEndpointSpec): Promise<HnsEndpoint> {
-    return this.call('createEndpoint', spec.ipAddress, () => clone(this.insertEndpoint(spec)));
+    return this.call('createEndpoint', spec.ipAddress, () => ({ ...this.insertEndpoint(spec) }));
   }
 
   deleteEndpoint(id: string): Promise<void> {
     return this.call('deleteEndpoint', id, () => {
       this.endpointById(id);
-      const user = [...this.loadBalancers.values()].find((lb) => lb.hostComputeEndpoints.includes(id));
+      const user = [...(this.usedBy.get(id) ?? [])][0];
       if (user) {
         throw new KernelRejectedError(
-          `HNS refused to delete endpoint ${id}: it is in use by load balancer ${user.id}`,
-          `endpoint ${id} is in use by load balancer ${user.id}`,
+          `HNS refused to delete endpoint ${id}: it is in use by load balancer ${user}`,
+          `endpoint ${id} is in use by load balancer ${user}`,
         );
       }
-      this.endpoints.delete(id);
+      this.dropEndpoint(id);
     });
   }
 
   listLoadBalancers(): Promise<HnsLoadBalancer[]> {
-    return this.call('listLoadBalancers', '', () => [...this.loadBalancers.values()].map(clone));
+    return this.call('listLoadBalancers', '', () => [...this.loadBalancers.values()].map(cloneLb));
   }
 
   getLoadBalancer(id: string): Promise<HnsLoadBalancer> {
-    return this.call('getLoadBalancer', id, () => clone(this.loadBalancerById(id)));
+    return this.call('getLoadBalancer', id, () => cloneLb(this.loadBalancerById(id)));
   }
 
   createLoadBalancer(spec: HnsLoadBalancerSpec): Promise<HnsLoadBalancer> {
     return this.call('createLoadBalancer', loadBalancerKey(spec), () => {
       this.validateLoadBalancer(spec, undefined);
-      const lb: HnsLoadBalancer = { ...clone(spec), id: this.newId() };
-      this.loadBalancers.set(lb.id, lb);
-      return clone(lb);
+      const lb: HnsLoadBalancer = { ...cloneLb({ ...spec, id: '' }), id: this.newId() };
+      this.indexLoadBalancer(lb);
+      return cloneLb(lb);
     });
   }
 
   updateLoadBalancer(id: string, spec: HnsLoadBalancerSpec): Promise<HnsLoadBalancer> {
     return this.call('updateLoadBalancer', `${id} ${loadBalancerKey(spec)}`, () => {
-      this.loadBalancerById(id);
+      const old = this.loadBalancerById(id);
       this.validateLoadBalancer(spec, id);
-      const lb: HnsLoadBalancer = { ...clone(spec), id };
-      this.loadBalancers.set(id, lb);
-      return clone(lb);
+      this.unindexLoadBalancer(old);
+      const lb: HnsLoadBalancer = { ...cloneLb({ ...spec, id: '' }), id };
+      this.indexLoadBalancer(lb);
+      return cloneLb(lb);
     });
   }
 
   deleteLoadBalancer(id: string): Promise<void> {
     return this.call('deleteLoadBalancer', id, () => {
-      this.loadBalancerById(id);
-      this.loadBalancers.delete(id);
+      this.unindexLoadBalancer(this.loadBalancerById(id));
     });
   }
 
@@ -302,13 +314,35 @@ export class FakeHns implements HnsApi {
     if (spec.providerAddress !== undefined && !isIpAddress(spec.providerAddress)) {
       throw reject(`invalid provider address ${JSON.stringify(spec.providerAddress)}`);
     }
-    const dup = [...this.endpoints.values()].find(
-      (e) => e.networkId === spec.networkId && e.ipAddress === spec.ipAddress,
-    );
-    if (dup) throw reject(`an endpoint with IP ${spec.ipAddress} already exists on the network (${dup.id})`);
-    const ep: HnsEndpoint = { ...clone(spec), id: this.newId() };
+    const dup = this.endpointByNetIp.get(`${spec.networkId}|${spec.ipAddress}`);
+    if (dup) throw reject(`an endpoint with IP ${spec.ipAddress} already exists on the network (${dup})`);
+    const ep: HnsEndpoint = { ...spec, id: this.newId() };
     this.endpoints.set(ep.id, ep);
+    this.endpointByNetIp.set(`${ep.networkId}|${ep.ipAddress}`, ep.id);
     return ep;
+  }
+
+  private dropEndpoint(id: string): void {
+    const ep = this.endpoints.get(id);
+    if (!ep) return;
+    this.endpoints.delete(id);
+    this.endpointByNetIp.delete(`${ep.networkId}|${ep.ipAddress}`);
+  }
+
+  private indexLoadBalancer(lb: HnsLoadBalancer): void {
+    this.loadBalancers.set(lb.id, lb);
+    for (const f of frontendSignatures(lb)) this.frontends.set(f, lb.id);
+    for (const ep of lb.hostComputeEndpoints) {
+      const users = this.usedBy.get(ep) ?? new Set<string>();
+      users.add(lb.id);
+      this.usedBy.set(ep, users);
+    }
+  }
+
+  private unindexLoadBalancer(lb: HnsLoadBalancer): void {
+    this.loadBalancers.delete(lb.id);
+    for (const f of frontendSignatures(lb)) if (this.frontends.get(f) === lb.id) this.frontends.delete(f);
+    for (const ep of lb.hostComputeEndpoints) this.usedBy.get(ep)?.delete(lb.id);
   }
 
   private validateLoadBalancer(spec: HnsLoadBalancerSpec, selfId: string | undefined): void {
@@ -339,27 +373,34 @@ export class FakeHns implements HnsApi {
       families.add(ep.ipAddress.includes(':') ? '6' : '4');
     }
     if (families.size > 1) throw reject('frontend VIPs and endpoints mix IPv4 and IPv6');
-    for (const other of this.loadBalancers.values()) {
-      if (other.id === selfId) continue;
-      if (overlaps(other, spec)) throw reject(HNS_PORT_ALREADY_EXISTS);
+    for (const f of frontendSignatures(spec)) {
+      const holder = this.frontends.get(f);
+      if (holder !== undefined && holder !== selfId) throw reject(HNS_PORT_ALREADY_EXISTS);
     }
   }
 }
 
-/** Two load balancers clash when they share protocol and external port on a common frontend. */
-function overlaps(a: HnsLoadBalancerSpec, b: HnsLoadBalancerSpec): boolean {
-  // Node-port policies (no VIP) of the two families coexist: HNS tells them apart by the IPv6 flag.
-  const sameFrontend =
-    (a.frontendVips.length === 0 &&
-      b.frontendVips.length === 0 &&
-      (a.flags & HNS_LOAD_BALANCER_FLAGS.IPv6) === (b.flags & HNS_LOAD_BALANCER_FLAGS.IPv6)) ||
-    a.frontendVips.some((v) => b.frontendVips.includes(v));
-  if (!sameFrontend) return false;
-  return a.portMappings.some((pa) =>
-    b.portMappings.some((pb) => pa.protocol === pb.protocol && pa.externalPort === pb.externalPort),
-  );
+/**
+ * The frontends a load balancer occupies: one per VIP (or "all addresses" of its family, for node-port
+ * policies: HNS tells the families apart by the IPv6 flag) and port mapping. Two load balancers clash
+ * when they share one.
+ */
+function frontendSignatures(lb: HnsLoadBalancerSpec): string[] {
+  const vips = lb.frontendVips.length > 0 ? lb.frontendVips : [`*${lb.flags & HNS_LOAD_BALANCER_FLAGS.IPv6 ? '6' : '4'}`];
+  const out: string[] = [];
+  for (const vip of vips) for (const pm of lb.portMappings) out.push(`${vip}|${pm.protocol}|${pm.externalPort}`);
+  return out;
 }
 
 function clone<T>(v: T): T {
   return structuredClone(v);
+}
+
+function cloneLb(lb: HnsLoadBalancer): HnsLoadBalancer {
+  return {
+    ...lb,
+    frontendVips: [...lb.frontendVips],
+    portMappings: lb.portMappings.map((pm) => ({ ...pm })),
+    hostComputeEndpoints: [...lb.hostComputeEndpoints],
+  };
 }

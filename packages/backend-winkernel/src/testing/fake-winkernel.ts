@@ -29,13 +29,9 @@ export function fakeWinkernel(options: FakeWinkernelOptions): { readonly backend
     options.components,
   );
   const playCni = (state: ProxyState) => {
-    const present = new Set(hns.snapshot().endpoints.map((e) => e.ipAddress));
     for (const sp of state.servicePorts.values()) {
       for (const ep of sp.endpoints) {
-        if (ep.isLocal && !present.has(ep.ip)) {
-          hns.addLocalEndpoint(networkName, ep.ip);
-          present.add(ep.ip);
-        }
+        if (ep.isLocal && !hns.findEndpoint(networkName, ep.ip)) hns.addLocalEndpoint(networkName, ep.ip);
       }
     }
   };
