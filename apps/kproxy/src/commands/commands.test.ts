@@ -51,7 +51,10 @@ describe('explain', () => {
         'Why:',
         '  - destination is the cluster IP [ClusterIP]',
         '  - topology ignored: an endpoint has no zone hints (10.244.2.8:8080) [TopologyIgnoredMissingHints]',
-        'Path: nat-prerouting -> services -> service-ABC-ns/web/tcp/http',
+        'Path through the rules:',
+        '  nat-prerouting',
+        '  services',
+        '  service-ABC-ns/web/tcp/http',
         '',
       ].join('\n'),
     );
@@ -103,5 +106,22 @@ describe('diff', () => {
     );
     expect(v4.syncs).toHaveLength(0);
     expect(JSON.parse(describePlans(plans, true))).toHaveLength(2);
+  });
+});
+
+describe('matchServicePort', () => {
+  it('finds the service port by VIP and port, or by node port on a node IP, with the protocol', async () => {
+    const { matchServicePort } = await import('./explain.ts');
+    const state = proxyState([
+      servicePort('web', [], { externalIPs: ['198.51.100.7'], nodePort: 30080 }),
+      servicePort('dns', [], { protocol: 'UDP', port: 53, clusterIP: '10.96.0.53' }),
+    ]);
+    const p = (dst: string, dport: number, protocol: 'TCP' | 'UDP' = 'TCP') => ({ family: 'IPv4' as const, protocol, src: '10.0.0.1', dst, dport, hook: 'prerouting' as const });
+    expect(matchServicePort(state, p('10.96.0.10', 80))).toBe('ns/web:http/TCP');
+    expect(matchServicePort(state, p('198.51.100.7', 80))).toBe('ns/web:http/TCP');
+    expect(matchServicePort(state, p('192.0.2.10', 30080))).toBe('ns/web:http/TCP');
+    expect(matchServicePort(state, p('10.96.0.53', 53, 'UDP'))).toBe('ns/dns:http/UDP');
+    expect(matchServicePort(state, p('10.96.0.53', 53, 'TCP'))).toBeUndefined();
+    expect(matchServicePort(state, p('10.96.0.10', 81))).toBeUndefined();
   });
 });

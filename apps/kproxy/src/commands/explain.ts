@@ -32,6 +32,22 @@ function uniqueReasons(reasons: readonly Reason[]): Reason[] {
 }
 
 /**
+ * The service port of `state` a packet is addressed to: a cluster IP, external IP or LB IP with its port,
+ * or a node port on one of the node's IPs; same protocol. Used when the backend's trace does not name the
+ * service port (a fresh backend in a separate `kproxy explain` process knows only the ruleset). Pure.
+ */
+export function matchServicePort(state: ProxyState, packet: Packet): string | undefined {
+  const nodeIPs = new Set([...state.node.nodeIPs, ...(state.node.nodePortAddresses.kind === 'ips' ? state.node.nodePortAddresses.ips : [])]);
+  for (const [key, sp] of state.servicePorts) {
+    if (sp.protocol !== packet.protocol) continue;
+    const vips = [sp.clusterIP, ...sp.externalIPs, ...sp.loadBalancerIPs];
+    if (sp.port === packet.dport && vips.includes(packet.dst)) return key;
+    if (sp.nodePort > 0 && sp.nodePort === packet.dport && nodeIPs.has(packet.dst)) return key;
+  }
+  return undefined;
+}
+
+/**
  * Says in plain words what happens to `packet` according to `trace`: which service port it matches, the
  * endpoints it may reach, masquerading and affinity, and why (the trace's reasons plus the endpoint
  * selection reasons of the matched service port from `state`, when known); or why it is dropped, rejected
@@ -41,8 +57,9 @@ export function describeTrace(packet: Packet, trace: Trace, mode: string, state?
   const lines: string[] = [];
   const origin = packet.hook === 'output' ? 'sent by a process on the node' : `arriving${packet.iifname ? ` on ${packet.iifname}` : ''} from a pod or from outside the node`;
   lines.push(`Packet: ${packet.protocol} ${packet.src} -> ${hostPort(packet.dst, packet.dport)} (${packet.family}, ${origin}), ${mode} rules.`);
-  const sp = trace.servicePort ? state?.servicePorts.get(trace.servicePort) : undefined;
-  const svc = trace.servicePort ? `service port ${trace.servicePort}` : undefined;
+  const key = trace.servicePort ?? (state && trace.verdict !== 'PASS' ? matchServicePort(state, packet) : undefined);
+  const sp = key ? state?.servicePorts.get(key) : undefined;
+  const svc = key ? `service port ${key}` : undefined;
   switch (trace.verdict) {
     case 'DNAT': {
       lines.push(`Matches ${svc ?? 'a service port'}.`);
@@ -85,7 +102,10 @@ export function describeTrace(packet: Packet, trace: Trace, mode: string, state?
     lines.push('Why:');
     for (const r of reasons) lines.push(`  - ${r.message}${r.subject ? ` (${r.subject})` : ''} [${r.code}]`);
   }
-  if (trace.path.length > 0) lines.push(`Path: ${trace.path.join(' -> ')}`);
+  if (trace.path.length > 0) {
+    lines.push('Path through the rules:');
+    for (const hop of trace.path) lines.push(`  ${hop}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { scriptedExecutor } from '@kproxy/exec/testing';
+import { startApiServer } from '@kproxy/harness';
+import type { ApiServer } from '@kproxy/harness';
+import { decodeConfigFile } from './config/config-file.ts';
+import { runCli } from './run-cli.ts';
+import type { CliIO } from './run-cli.ts';
+
+function io(over: Partial<CliIO> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const files = new Map<string, string>();
+  const exec = scriptedExecutor(() => ({ exitCode: 1, stderr: 'nft must not run in unit tests' }));
+  const value: CliIO & { out: string[]; err: string[]; files: Map<string, string> } = {
+    out,
+    err,
+    files,
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    readFile: (p) => {
+      const f = files.get(p);
+      if (f === undefined) throw new Error(`ENOENT ${p}`);
+      return f;
+    },
+    writeFile: (p, t) => void files.set(p, t),
+    platform: 'linux',
+    waitForSignal: () => new Promise<string>(() => undefined),
+    executor: exec,
+    ...over,
+  };
+  return { io: value, exec };
+}
+
+describe('runCli', () => {
+  it('prints the version and help', async () => {
+    const a = io();
+    expect(await runCli(['--version'], a.io)).toBe(0);
+    expect(a.io.out.join('')).toMatch(/^kproxy v\d+\.\d+\.\d+/);
+    const b = io();
+    expect(await runCli(['--help'], b.io)).toBe(0);
+    expect(b.io.out.join('')).toMatch(/--proxy-mode/);
+  });
+
+  it.each([
+    [['--bogus'], 'unknown flag: --bogus'],
+    [['--proxy-mode', 'iptables'], 'proxy mode "iptables" is not available in this kproxy build: its backend has not landed yet'],
+    [['--proxy-mode', 'ipvs'], 'proxy mode "ipvs" is not available'],
+    [['--proxy-mode', 'kernelspace'], 'proxy mode "kernelspace" programs Windows HNS and cannot run on linux'],
+    [['--config', '/missing.yaml'], 'cannot read config file /missing.yaml'],
+  ])('refuses %j with exit 2 and one clear line, running nothing', async (argv, message) => {
+    const { io: cli, exec } = io();
+    expect(await runCli(argv, cli)).toBe(2);
+    const first = cli.err.join('').split('\n')[0] as string;
+    expect(first).toContain(message);
+    expect(first.startsWith('kproxy: error: ')).toBe(true);
+    expect(exec.calls).toHaveLength(0);
+  });
+
+  it('writes the defaulted configuration with --write-config-to', async () => {
+    const { io: cli } = io();
+    expect(await runCli(['--write-config-to', '/out.yaml', '--cluster-cidr', '10.244.0.0/16'], cli)).toBe(0);
+    const written = decodeConfigFile(cli.files.get('/out.yaml') as string);
+    expect(written.clusterCIDR).toBe('10.244.0.0/16');
+    expect(written.mode).toBe('nftables');
+  });
+
+  it('--cleanup removes the rules of every mode and family, exit 0; a failure is exit 1', async () => {
+    const ok = scriptedExecutor(() => ({ exitCode: 0 }));
+    const a = io({ executor: ok });
+    expect(await runCli(['--cleanup'], a.io)).toBe(0);
+    expect(ok.calls.filter((c) => c.file === 'nft')).toHaveLength(2);
+    const b = io();
+    expect(await runCli(['--cleanup'], b.io)).toBe(1);
+  });
+
+  describe('with an API server', () => {
+    let api: ApiServer;
+    let dir: string;
+    let kubeconfig: string;
+    beforeAll(async () => {
+      api = await startApiServer();
+      dir = mkdtempSync(join(tmpdir(), 'kproxy-cli-'));
+      kubeconfig = join(dir, 'kubeconfig');
+      writeFileSync(kubeconfig, api.kubeconfigYaml());
+      api.create({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'win-1' }, status: { addresses: [{ type: 'InternalIP', address: '192.0.2.30' }] } });
+      api.create({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { namespace: 'default', name: 'web' },
+        spec: { clusterIP: '10.96.0.30', clusterIPs: ['10.96.0.30'], ipFamilies: ['IPv4'], ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+      });
+      api.create({
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { namespace: 'default', name: 'web-1', labels: { 'kubernetes.io/service-name': 'web' } },
+        addressType: 'IPv4',
+        ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+        endpoints: [{ addresses: ['10.244.3.3'], nodeName: 'win-1' }],
+      });
+    });
+    afterAll(async () => {
+      await api.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('kernelspace --dry-run prints the HNS objects for the cluster and exits 0', async () => {
+      const { io: cli, exec } = io();
+      const code = await runCli(['--proxy-mode', 'kernelspace', '--dry-run', '--kubeconfig', kubeconfig, '--hostname-override', 'win-1'], cli);
+      expect(cli.err.join('')).not.toMatch(/error/i);
+      expect(code).toBe(0);
+      const text = cli.out.join('');
+      expect(text).toMatch(/^# HNS objects for IPv4/);
+      expect(text).toContain('10.96.0.30');
+      expect(text).toContain('10.244.3.3');
+      expect(exec.calls).toHaveLength(0);
+    }, 30_000);
+  });
+});
