@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { fakeTarget, loadScenarios, runScenario } from '@kproxy/conformance';
 import type { BackendUnderTest } from '@kproxy/conformance';
+import { CHAIN, DEFAULT_TABLE, nftablesBackend } from '@kproxy/backend-nftables';
 import { fakeWinkernel } from '@kproxy/backend-winkernel/testing';
+import { fakeNftClient } from '@kproxy/nftables-json/testing';
 import { LANDED_BACKENDS } from './backends.ts';
 
 const scenarios = loadScenarios();
@@ -21,7 +23,39 @@ describe('every scenario on every landed backend, over its fake', () => {
   });
 });
 
+const clusterIpBasics = () => {
+  const scenario = scenarios.find((s) => s.name === 'clusterip-basics');
+  if (!scenario) throw new Error('clusterip-basics is missing');
+  return scenario;
+};
+
 describe('a deliberately broken rule fails the flow that crosses it', () => {
+  it('nftables: the mark-for-masquerade chain flushed behind the backend', async () => {
+    const tampering: BackendUnderTest = {
+      name: 'nftables',
+      nodePortDefault: 'primary',
+      create(env) {
+        const client = fakeNftClient();
+        const backend = nftablesBackend({ family: env.family, client: () => client })(env.components);
+        return {
+          ...backend,
+          async sync(state, options) {
+            const result = await backend.sync(state, options);
+            client.ruleset.apply([{ flush: { chain: { family: 'ip', table: DEFAULT_TABLE, name: CHAIN.markForMasquerade } } }]);
+            return result;
+          },
+        };
+      },
+    };
+    const result = await runScenario(clusterIpBasics(), fakeTarget(tampering));
+    expect(result.passed).toBe(false);
+    expect(result.failures).toHaveLength(2);
+    expect(result.failures[0]).toMatch(
+      /^\[nftables\] clusterip-basics step 0 \(expect\) flow "from the node \(from node tcp 10\.96\.0\.10:80\)": masq=false, expected masq=true/,
+    );
+    expect(result.failures[1]).toContain('flow "from outside the cluster (from external tcp 10.96.0.10:80)": masq=false');
+  });
+
   it('kernelspace: one endpoint removed from the ClusterIP load balancer behind the backend', async () => {
     const tampering: BackendUnderTest = {
       name: 'kernelspace',
@@ -43,9 +77,7 @@ describe('a deliberately broken rule fails the flow that crosses it', () => {
         };
       },
     };
-    const scenario = scenarios.find((s) => s.name === 'clusterip-basics');
-    if (!scenario) throw new Error('clusterip-basics is missing');
-    const result = await runScenario(scenario, fakeTarget(tampering));
+    const result = await runScenario(clusterIpBasics(), fakeTarget(tampering));
     expect(result.passed).toBe(false);
     expect(result.failures[0]).toMatch(
       /^\[kernelspace\] clusterip-basics step 0 \(expect\) flow "multi-port http \(from pod tcp 10\.96\.0\.10:80\)": missing endpoints 10\.244\.1\.2:8080/,
