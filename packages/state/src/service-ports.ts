@@ -37,7 +37,7 @@ export interface BuiltServicePorts {
   readonly reasons: Reason[];
 }
 
-const EMPTY: readonly string[] = [];
+const EMPTY: readonly string[] = Object.freeze([]);
 
 /**
  * Turns one Service and its EndpointSlices into the service ports of `node.family`, following kube-proxy:
