@@ -19,7 +19,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 function single(v: Record<string, unknown>): [string, unknown] | undefined {
   const keys = Object.keys(v);
-  return keys.length === 1 ? [keys[0]!, v[keys[0]!]] : undefined;
+  const k = keys[0];
+  return keys.length === 1 && k !== undefined ? [k, v[k]] : undefined;
 }
 
 function list(v: unknown): unknown[] {

@@ -140,7 +140,7 @@ export class Transaction {
       this.#fail(`${verb} must name exactly one object, got ${JSON.stringify(kinds)}`);
       return this;
     }
-    const kind = kinds[0]!;
+    const kind = kinds[0] ?? '';
     const body = (obj as Record<string, Record<string, unknown> | undefined>)[kind] ?? {};
     const filled: Record<string, unknown> = { family: body['family'] ?? this.#defaults.family };
     if (kind === 'table') {

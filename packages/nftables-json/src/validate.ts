@@ -83,8 +83,8 @@ export function expressionProblem(e: unknown, depth = 0): string | undefined {
   }
   if (!isRecord(e)) return `not an expression: ${JSON.stringify(e)}`;
   const keys = Object.keys(e);
-  if (keys.length !== 1 || !EXPRESSION_KEYS.has(keys[0]!)) return `unknown expression ${JSON.stringify(e)}`;
-  const k = keys[0]!;
+  const k = keys[0] ?? '';
+  if (keys.length !== 1 || !EXPRESSION_KEYS.has(k)) return `unknown expression ${JSON.stringify(e)}`;
   const v = e[k];
   const b = isRecord(v) ? v : {};
   switch (k) {
@@ -140,8 +140,8 @@ export function expressionProblem(e: unknown, depth = 0): string | undefined {
 export function statementProblem(s: unknown): string | undefined {
   if (!isRecord(s)) return `not a statement: ${JSON.stringify(s)}`;
   const keys = Object.keys(s);
-  if (keys.length !== 1 || !STATEMENT_KEYS.has(keys[0]!)) return `unknown statement ${JSON.stringify(s)}`;
-  const k = keys[0]!;
+  const k = keys[0] ?? '';
+  if (keys.length !== 1 || !STATEMENT_KEYS.has(k)) return `unknown statement ${JSON.stringify(s)}`;
   const v = s[k];
   const b = isRecord(v) ? v : {};
   switch (k) {
@@ -190,13 +190,13 @@ const ALLOWED: Record<CommandVerb, readonly string[]> = {
 export function commandProblem(cmd: Command | unknown): string | undefined {
   if (!isRecord(cmd)) return 'command must be an object';
   const verbs = Object.keys(cmd);
-  if (verbs.length !== 1 || !(COMMAND_VERBS as readonly string[]).includes(verbs[0]!)) {
+  if (verbs.length !== 1 || !(COMMAND_VERBS as readonly string[]).includes(verbs[0] ?? '')) {
     return `unknown command ${JSON.stringify(verbs)}`;
   }
   const verb = verbs[0] as CommandVerb;
   const inner = cmd[verb];
   if (!isRecord(inner) || Object.keys(inner).length !== 1) return `${verb} must name exactly one object`;
-  const kind = Object.keys(inner)[0]!;
+  const kind = Object.keys(inner)[0] ?? '';
   if (!ALLOWED[verb].includes(kind)) return `cannot ${verb} a ${kind}`;
   if (kind === 'ruleset' || kind === 'tables') return undefined;
   const o = inner[kind];
