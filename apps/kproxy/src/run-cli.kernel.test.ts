@@ -89,6 +89,17 @@ maybe('kproxy daemon against an API server, programming nftables in a namespace'
         expect(await ruleset()).toContain('10.96.0.20');
         expect(await ruleset()).toContain('10.244.1.5');
 
+        // explain and diff, as separate invocations reading the live ruleset.
+        const common = ['--kubeconfig', kubeconfig, '--hostname-override', 'node-1', '--cluster-cidr', '10.244.0.0/16'];
+        const out: string[] = [];
+        const side = { ...io, stdout: (t: string) => void out.push(t), waitForSignal: () => new Promise<string>(() => undefined) };
+        expect(await runCli(['explain', '--src', '10.244.0.9', '--dst', '10.96.0.20', '--port', '80', ...common], side)).toBe(0);
+        expect(out.join('')).toContain('Matches service port default/web:http/TCP.');
+        expect(out.join('')).toContain('only endpoint 10.244.1.5:8080');
+        out.length = 0;
+        expect(await runCli(['diff', ...common], side)).toBe(0);
+        expect(out.join('')).toBe('IPv4 (nftables): no changes; the kernel already matches the cluster.\n');
+
         // A change in the cluster reaches the kernel.
         api.delete({ kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', namespace: 'default', name: 'web-1' });
         await until('endpoint removed', async () => !(await ruleset()).includes('10.244.1.5'));
