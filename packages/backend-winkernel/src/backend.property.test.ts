@@ -3,6 +3,9 @@ import fc from 'fast-check';
 import { silentLogger, systemClock } from '@kproxy/api';
 import type { Components, Endpoint, ServicePort } from '@kproxy/api';
 import { ep, state, svc } from '../test/fixtures.ts';
+import { resolveOptions } from './options.ts';
+import { HnsRenderCache, renderHns } from './render.ts';
+import type { HnsFacts } from './render.ts';
 import { fakeWinkernel } from './testing/fake-winkernel.ts';
 
 const components: Components = {
@@ -76,6 +79,33 @@ describe('winkernel backend properties', () => {
         }
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it('the render cache always gives what a fresh render gives, as states and HNS facts change', () => {
+    const factsArb = fc.subarray(['10.244.1.1', '10.244.1.2', '10.244.1.3', '10.244.1.4', '10.244.1.5', '10.244.1.6', '10.244.2.1']).chain((ips) =>
+      fc.record({ ips: fc.constant(ips), generation: fc.integer({ min: 0, max: 1 }), overlay: fc.boolean() }),
+    );
+    fc.assert(
+      // Two states only, so that service ports recur unchanged while the facts move under them.
+      fc.property(stateArb, stateArb, fc.array(fc.tuple(fc.boolean(), factsArb), { minLength: 1, maxLength: 8 }), (a, b, steps) => {
+        const cache = new HnsRenderCache();
+        const options = resolveOptions({ networkName: 'cbr0', sourceVip: '10.244.1.250', hostMac: '00-15-5d-00-00-01' });
+        for (const [pickA, f] of steps) {
+          const s = pickA ? a : b;
+          const facts: HnsFacts = {
+            network: {
+              id: 'net', name: 'cbr0', type: f.overlay ? 'Overlay' : 'L2Bridge',
+              remoteSubnets: [{ destinationPrefix: '10.244.2.0/24', providerAddress: '192.168.1.12', isolationId: 1 }],
+            },
+            endpointsByIp: new Map(
+              f.ips.map((ip) => [ip, { id: `${ip}#${f.generation}`, name: ip, networkId: 'net', ipAddress: ip, macAddress: '00-15-00-00-00-01', flags: ip.startsWith('10.244.2.') ? 1 : 0 }]),
+            ),
+          };
+          expect(cache.render(s, options, facts)).toEqual(renderHns(s, options, facts));
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -286,4 +286,24 @@ describe('winkernelBackend', () => {
     const t = await backend.explain({ family: 'IPv4', protocol: 'TCP', src: '10.244.1.250', dst: '10.96.0.10', dport: 80, hook: 'prerouting' });
     expect(t.reasons.map((r) => r.code)).not.toContain('DanglingEndpointId');
   });
+
+  it('runs dual-stack as two backends on one HNS without touching each other', async () => {
+    const hns = new FakeHns();
+    hns.addNetwork({ name: 'cbr0', type: 'L2Bridge' });
+    const v4 = winkernelBackend({ hns, networkName: 'cbr0', family: 'IPv4' })(components);
+    const v6 = winkernelBackend({ hns, networkName: 'cbr0', family: 'IPv6' })(components);
+    const web4 = svc({ name: 'web', clusterIP: '10.96.0.10', nodePort: 30080, endpoints: [ep('10.244.2.7')] });
+    const web6 = svc({ name: 'web', family: 'IPv6', clusterIP: 'fd00:96::10', nodePort: 30080, endpoints: [ep('fd00:244:2::7')] });
+    await v4.sync(state([web4]));
+    await v6.sync(state([web6], 'IPv6'));
+    expect(hns.snapshot().loadBalancers.length).toBe(4);
+    hns.resetCalls();
+    await v4.sync(state([web4]), { full: true });
+    await v6.sync(state([web6], 'IPv6'), { full: true });
+    expect(hns.counts().writes).toBe(0);
+    await v4.cleanup();
+    expect(hns.snapshot().loadBalancers.map((l) => l.flags & 2)).toEqual([2, 2]);
+    expect(hns.dump()).toContain('fd00:244:2::7');
+    expect(hns.dump()).not.toContain('10.244.2.7');
+  });
 });

@@ -233,9 +233,14 @@ export function formatEndpoint(ep: DesiredEndpoint): string {
 export function formatLoadBalancer(lb: DesiredLoadBalancer): string {
   const pm = lb.spec.portMappings[0];
   return (
-    `${lb.key} kind=${lb.kind} svc=${lb.servicePort} internal=${pm?.internalPort}` +
+    `${lb.key} kind=${lb.kind} svc=${safeText(lb.servicePort)} internal=${pm?.internalPort}` +
     ` dist=${pm?.distributionType} portFlags=${flagNames(pm?.flags ?? 0, HNS_PORT_MAPPING_FLAGS)}` +
     ` flags=${flagNames(lb.spec.flags, HNS_LOAD_BALANCER_FLAGS)} sourceVip=${lb.spec.sourceVip || '-'}` +
     ` endpoints=${lb.endpointIps.join(',')}`
   );
+}
+
+/** `text` as is when it is plain, else JSON-quoted, so that one operation stays one line whatever names hold. */
+function safeText(text: string): string {
+  return /^[\w.:/-]+$/.test(text) ? text : JSON.stringify(text);
 }
