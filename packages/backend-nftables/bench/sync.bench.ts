@@ -5,7 +5,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { diffStates, servicePortKey, silentLogger, systemClock } from '@kproxy/api';
-import type { Backend, ProxyState, ServicePort } from '@kproxy/api';
+import type { Backend, Executor, ProxyState, ServicePort } from '@kproxy/api';
 import { createNetns } from '@kproxy/netns';
 import type { Netns } from '@kproxy/netns';
 import { nftables, Transaction } from '@kproxy/nftables-json';
@@ -33,13 +33,36 @@ function stateWith(n: number): ProxyState {
 }
 
 const ms = (t0: number) => Math.round((performance.now() - t0) * 10) / 10;
+
+/**
+ * The machine is shared, so wall-clock times swing with other load: every nft run also reports its CPU time
+ * (user + system, from /usr/bin/time), and our own CPU time is taken from process.cpuUsage().
+ */
+function cpuMeter(inner: Executor): { executor: Executor; take(): number } {
+  let nftCpu = 0;
+  let own = process.cpuUsage();
+  return {
+    executor: {
+      async run(file, args, options) {
+        const r = await inner.run('/usr/bin/time', ['-f', 'KPCPU %U %S', file, ...args], options);
+        const lines = r.stderr.trimEnd().split('\n');
+        const last = lines[lines.length - 1] ?? '';
+        const m = /^KPCPU ([\d.]+) ([\d.]+)$/.exec(last);
+        if (m) nftCpu += (Number(m[1]) + Number(m[2])) * 1000;
+        return { ...r, stderr: m ? lines.slice(0, -1).join('\n') : r.stderr };
+      },
+    },
+    take() {
+      const d = process.cpuUsage(own);
+      own = process.cpuUsage();
+      const total = nftCpu + (d.user + d.system) / 1000;
+      nftCpu = 0;
+      return Math.round(total);
+    },
+  };
+}
 const mb = (b: number) => Math.round(b / 1048576);
 
-async function timeNft(ns: Netns, args: string[]): Promise<number> {
-  const t0 = performance.now();
-  await ns.run('nft', args);
-  return ms(t0);
-}
 
 const namespaces: Netns[] = [];
 try {
@@ -54,16 +77,23 @@ try {
   writeFileSync(file, doc);
   const floorNs = await createNetns('kpbench');
   namespaces.push(floorNs);
-  const floor = await timeNft(floorNs, ['-j', '-f', file]);
+  const floorMeter = cpuMeter(floorNs.executor);
+  floorMeter.take();
+  let t0 = performance.now();
+  await floorMeter.executor.run('nft', ['-j', '-f', file]);
+  const floor = ms(t0);
+  const floorCpu = floorMeter.take();
   rmSync(dir, { recursive: true, force: true });
   await floorNs.remove();
 
   // Cold full sync through the backend: render (pure) and apply, measured apart, then the backend's total.
   const ns = await createNetns('kpbench');
   namespaces.push(ns);
-  const components = { logger: silentLogger, clock: systemClock, executor: ns.executor };
-  const client = nftables({ executor: ns.executor });
-  let t0 = performance.now();
+  const meter = cpuMeter(ns.executor);
+  const components = { logger: silentLogger, clock: systemClock, executor: meter.executor };
+  const client = nftables({ executor: meter.executor });
+  meter.take();
+  t0 = performance.now();
   const r = render(state);
   const renderMs = ms(t0);
   t0 = performance.now();
@@ -71,19 +101,24 @@ try {
   const applyMs = ms(t0);
   await ns.run('nft', ['delete', 'table', 'ip', 'kube-proxy']);
   const backend = nftablesBackend()(components);
+  meter.take();
   t0 = performance.now();
   const cold = await backend.sync(state);
   const coldTotal = ms(t0);
+  const coldCpu = meter.take();
   const mem1 = process.memoryUsage();
 
   // One minimal nft call on that table (the CLI floor per call at this size).
   const tiny = new Transaction({ family: 'ip', table: 'kube-proxy' });
   tiny.add({ element: { name: 'cluster-ips', elem: [ipOf(172, 0x100000)] } });
   const minimal: number[] = [];
+  const minimalCpu: number[] = [];
   for (let k = 0; k < 3; k++) {
+    meter.take();
     t0 = performance.now();
     await client.apply(tiny);
     minimal.push(ms(t0));
+    minimalCpu.push(meter.take());
   }
 
   // One-service changes at this size, each kind three times, with the change set the daemon would pass.
@@ -96,15 +131,18 @@ try {
     variants.push(['one service removed', withoutPort(variants[1]![1], service(5 + rep))]);
     for (const [what, next] of variants) {
       const cs = diffStates(current, next, [...keysOf(current, next)]);
+      meter.take();
       t0 = performance.now();
       const res = await backend.sync(next, { changes: cs });
       const total = ms(t0);
+      const cpuMs = meter.take();
       let entry = changes.find((c) => c['what']?.[0] === what.length);
       if (!entry) {
-        entry = { what: [what.length], totalMs: [], operations: [], bytes: [] };
+        entry = { what: [what.length], totalMs: [], cpuMs: [], operations: [], bytes: [] };
         changes.push(entry);
       }
       entry['totalMs']!.push(total);
+      entry['cpuMs']!.push(cpuMs);
       entry['operations']!.push(res.operations);
       entry['bytes']!.push(res.bytes);
       current = next;
@@ -126,11 +164,12 @@ try {
         endpointsPerService: ENDPOINTS,
         documentBytes: Buffer.byteLength(doc),
         commands: rendered.transaction.size,
-        floorNftFileMs: floor,
-        cold: { renderMs, applyMs, renderPlusApplyMs: Math.round((renderMs + applyMs) * 10) / 10, backendSyncTotalMs: coldTotal, operations: cold.operations, bytes: cold.bytes },
-        coldVsFloor: Math.round((coldTotal / floor) * 100) / 100,
-        minimalNftCallMs: minimal,
-        oneServiceChanges: changes.map((c, i) => ({ what: ['endpoints of one service changed', 'one service added', 'one service removed'][i], totalMs: c['totalMs'], operations: c['operations'], bytes: c['bytes'] })),
+        floor: { nftFileMs: floor, nftCpuMs: floorCpu },
+        cold: { renderMs, applyMs, renderPlusApplyMs: Math.round((renderMs + applyMs) * 10) / 10, backendSyncTotalMs: coldTotal, backendSyncCpuMs: coldCpu, operations: cold.operations, bytes: cold.bytes },
+        coldVsFloorWall: Math.round((coldTotal / floor) * 100) / 100,
+        coldVsFloorCpu: Math.round((coldCpu / floorCpu) * 100) / 100,
+        minimalNftCall: { wallMs: minimal, cpuMs: minimalCpu },
+        oneServiceChanges: changes.map((c, i) => ({ what: ['endpoints of one service changed', 'one service added', 'one service removed'][i], totalMs: c['totalMs'], cpuMs: c['cpuMs'], operations: c['operations'], bytes: c['bytes'] })),
         firstPacketLatencyUs: latency,
         loadAverage: loadavg().map((x) => Math.round(x * 10) / 10),
         partialRenderMs,

@@ -31,8 +31,15 @@ export interface RenderContext {
 
 /** True when `ip` is a valid address of the family (no CIDR). */
 export function isFamilyIP(ip: string, family: 'ip' | 'ip6'): boolean {
-  return family === 'ip' ? ipaddr.IPv4.isValidFourPartDecimal(ip) : ipaddr.IPv6.isValid(ip) && ip.includes(':');
+  if (family === 'ip') {
+    // Hot path (every endpoint of every service): a regex and range check instead of a full parse.
+    const m = IPV4.exec(ip);
+    return m !== null && m.slice(1).every((o) => Number(o) <= 255 && (o.length === 1 || o[0] !== '0'));
+  }
+  return ip.includes(':') && ipaddr.IPv6.isValid(ip);
 }
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 /** True when `cidr` is a valid CIDR of the family. */
 export function isFamilyCIDR(cidr: string, family: 'ip' | 'ip6'): boolean {
