@@ -202,7 +202,8 @@ export class ResourceInformer<T extends KubernetesObject> {
       const ctx = new RequestContext(url.toString(), HttpMethod.GET);
       await kubeConfig.applySecurityAuthentication(ctx);
       const res = await fetch(url, { headers: { ...ctx.getHeaders(), accept: 'application/json' }, dispatcher: ctx.getDispatcher() });
-      const text = await res.text();
+      // arrayBuffer + one UTF-8 decode is measurably cheaper than text() for multi-megabyte lists.
+      const text = Buffer.from(await res.arrayBuffer()).toString('utf8');
       if (res.status !== 200) {
         let message = text.slice(0, 500);
         try {

@@ -108,7 +108,7 @@ describe('WatchCache', () => {
   });
 
   it('snapshots are immutable and unaffected by later changes', () => {
-    const c = new WatchCache();
+    const c = new WatchCache({ freezeObjects: true });
     c.upsertService(svc('a', { port: 80 }));
     const first = c.checkout().snapshot;
     c.upsertService(svc('a', { port: 81 }));

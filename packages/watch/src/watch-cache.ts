@@ -47,6 +47,12 @@ export interface WatchCacheOptions {
   /** The proxy's node name: only the Node of that name is taken, and endpoints there are local. */
   readonly nodeName?: string;
   readonly logger?: Logger;
+  /**
+   * Deep-freeze every accepted object, so a consumer that mutates one throws instead of corrupting the
+   * cache. Off by default: it costs about 30 µs per 10-endpoint slice (0.3 s for 10,000). Snapshot maps
+   * and slice lists are always frozen or fresh; objects are never mutated by this package.
+   */
+  readonly freezeObjects?: boolean;
 }
 
 interface SliceEntry {
@@ -91,6 +97,7 @@ function makeSnapshot(
 export class WatchCache {
   readonly #nodeName: string | undefined;
   readonly #logger: Logger;
+  readonly #freeze: <T>(obj: T) => T;
   readonly #services = new Map<string, KubeService>();
   readonly #slices = new Map<string, SliceEntry>();
   readonly #slicesByService = new Map<string, Map<string, KubeEndpointSlice>>();
@@ -113,6 +120,7 @@ export class WatchCache {
   constructor(options: WatchCacheOptions = {}) {
     this.#nodeName = options.nodeName;
     this.#logger = options.logger ?? silentLogger;
+    this.#freeze = options.freezeObjects ? deepFreeze : (obj) => obj;
     this.#committed = makeSnapshot(new Map(), new Map(), undefined, this.#nodeName ?? '', this.#memo);
   }
 
@@ -154,7 +162,7 @@ export class WatchCache {
     const err = validateService(obj);
     if (err) return this.#reject(err);
     const key = keyOf(obj.metadata);
-    this.#services.set(key, deepFreeze(obj));
+    this.#services.set(key, this.#freeze(obj));
     this.#touchService(key);
   }
 
@@ -171,7 +179,7 @@ export class WatchCache {
     if (err) return this.#reject(err);
     const key = keyOf(obj.metadata);
     const previous = this.#slices.get(key);
-    const entry: SliceEntry = { slice: deepFreeze(obj), service: serviceOfSlice(obj) };
+    const entry: SliceEntry = { slice: this.#freeze(obj), service: serviceOfSlice(obj) };
     this.#slices.set(key, entry);
     if (previous?.service !== undefined && previous.service !== entry.service) {
       this.#slicesByService.get(previous.service)?.delete(key);
@@ -209,7 +217,7 @@ export class WatchCache {
     if (err) return this.#reject(err);
     if (this.#nodeName !== undefined && obj.metadata.name !== this.#nodeName) return;
     const before = nodeFacts(this.#node);
-    this.#node = deepFreeze(obj);
+    this.#node = this.#freeze(obj);
     if (!deepEqual(before, nodeFacts(obj))) this.#notify();
   }
 

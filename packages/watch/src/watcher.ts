@@ -33,6 +33,8 @@ export interface WatcherOptions extends ConnectionOptions {
   readonly backoff?: BackoffOptions;
   /** Cap on the reconnect delay after a watch ends cleanly. Default: client-node's own (up to 30 s). */
   readonly maxReconnectDelayMs?: number;
+  /** Deep-freeze cached objects (see `WatchCacheOptions.freezeObjects`). Default false. */
+  readonly freezeObjects?: boolean;
   readonly logger?: Logger;
   readonly clock?: Clock;
   readonly timers?: Timers;
@@ -74,7 +76,7 @@ export function createWatcher(options: WatcherOptions = {}): KubeWatcher {
   const clock = options.clock ?? systemClock;
   const timers = options.timers ?? systemTimers;
   const limiter = new TokenBucket(options.qps ?? 5, options.burst ?? 10, clock, timers);
-  const cache = new WatchCache({ nodeName: options.nodeName, logger });
+  const cache = new WatchCache({ nodeName: options.nodeName, logger, freezeObjects: options.freezeObjects });
   const labelSelector = options.labelSelector ?? PROXY_LABEL_SELECTOR;
 
   const informer = <T extends KubernetesObject>(

@@ -14,7 +14,14 @@ import { apiVersionOf, type ResourceType } from './resources.ts';
 
 /** A plain Kubernetes object as JSON. */
 export type KubeObject = Record<string, unknown> & {
-  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; resourceVersion?: string };
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    resourceVersion?: string;
+    [field: string]: unknown;
+  };
 };
 
 /** Watch event types. */
