@@ -5,6 +5,7 @@ import type { Netns } from '@kproxy/netns';
 import { nftables } from './client.ts';
 import type { Ruleset } from './ruleset.ts';
 import { FakeRuleset } from './testing/fake-ruleset.ts';
+import { Transaction } from './transaction.ts';
 import { SAMPLE_NODE_IP, sampleTransaction } from './testing/sample-ruleset.ts';
 import { trace } from './tracer.ts';
 import type { TracePacket, TraceResult } from './tracer.ts';
@@ -62,5 +63,57 @@ maybe('the tracer over a real kernel listing', () => {
     }
     // And the kernel listing is what a reader of the ruleset expects for the first packet.
     expect(trace(real, PACKETS[0] as TracePacket, opts).endpoints).toHaveLength(3);
+  });
+
+  it('real connections land on exactly the endpoints the tracer predicts', async () => {
+    // Endpoints are local addresses of the namespace; the service range only needs a route for the first
+    // lookup (the SYN is rewritten at the output hook and rerouted to the local endpoint).
+    await ns.run('ip', ['addr', 'add', `${SAMPLE_NODE_IP}/32`, 'dev', 'lo']);
+    await ns.run('ip', ['route', 'add', '10.96.0.0/16', 'dev', 'lo', 'src', SAMPLE_NODE_IP]);
+    const endpoints = ['10.1.0.1', '10.1.0.2', '10.1.0.3'];
+    for (const e of endpoints) await ns.run('ip', ['addr', 'add', `${e}/32`, 'dev', 'lo']);
+    const client = nftables({ executor: ns.executor });
+    const count = new Transaction({ family: 'ip', table: 'count' })
+      .add({ table: {} })
+      .add({ chain: { name: 'out', type: 'filter', hook: 'output', prio: 10 } });
+    for (const e of [...endpoints, '10.96.0.1']) {
+      count.add({
+        rule: {
+          chain: 'out',
+          expr: [{ match: { op: '==', left: { payload: { protocol: 'ip', field: 'daddr' } }, right: e } }, { counter: null }],
+          comment: e,
+        },
+      });
+    }
+    await client.apply(count);
+    const predicted = trace(await client.list({ ruleset: true }), {
+      family: 'IPv4', protocol: 'TCP', src: SAMPLE_NODE_IP, dst: '10.96.0.1', dport: 80, hook: 'output',
+    }, { localAddresses: [SAMPLE_NODE_IP, ...endpoints], tables: [{ family: 'ip', name: 'kp' }] });
+    expect(predicted.endpoints.map((e) => e.ip).sort()).toEqual(endpoints);
+    // 60 connection attempts (refused: nothing listens; the SYN is what we count). Bounded by a timeout each.
+    const script = `
+      const net = require('node:net');
+      (async () => {
+        for (let i = 0; i < 60; i++) {
+          await new Promise((resolve) => {
+            const s = net.connect({ host: '10.96.0.1', port: 80, timeout: 1000 });
+            const done = () => { s.destroy(); resolve(); };
+            s.on('connect', done); s.on('error', done); s.on('timeout', done);
+          });
+        }
+      })();`;
+    const run = await ns.executor.run(process.execPath, ['-e', script], { timeoutMs: 60_000 });
+    expect(run.exitCode).toBe(0);
+    const listed = await client.list({ family: 'ip', table: 'count' });
+    const hits = new Map<string, number>();
+    for (const r of listed.tables[0]?.chains.get('out')?.rules ?? []) {
+      const c = r.expr?.find((x) => 'counter' in x) as { counter: { packets: number } } | undefined;
+      hits.set(r.comment ?? '', c?.counter.packets ?? 0);
+    }
+    // Every SYN was rewritten before the filter hook saw it, and each predicted endpoint got some
+    // (a miss has probability 3 * (2/3)^60, about 1e-10).
+    expect(hits.get('10.96.0.1')).toBe(0);
+    for (const e of endpoints) expect(hits.get(e)).toBeGreaterThan(0);
+    expect(endpoints.reduce((n, e) => n + (hits.get(e) ?? 0), 0)).toBeGreaterThanOrEqual(60);
   });
 });
