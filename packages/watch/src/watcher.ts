@@ -64,6 +64,8 @@ export interface KubeWatcher {
   hasPendingChanges(): boolean;
   /** Takes the pending changes: an immutable snapshot and what changed since the previous checkout. */
   checkout(): ChangeBatch;
+  /** Makes the next checkout full (everything changed): call it after a failed sync, or to force a resync. */
+  requestFull(): void;
   /** The last checked-out snapshot (no changes are taken). */
   snapshot(): WatchSnapshot;
   status(): WatcherStatus;
@@ -160,6 +162,7 @@ export function createWatcher(options: WatcherOptions = {}): KubeWatcher {
     onChange: (l) => cache.onChange(l),
     hasPendingChanges: () => cache.hasPendingChanges(),
     checkout: () => cache.checkout(),
+    requestFull: () => cache.requestFull(),
     snapshot: () => cache.snapshot(),
     status: () => ({
       synced: all.every((i) => i.synced),
