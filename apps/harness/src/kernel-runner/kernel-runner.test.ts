@@ -9,6 +9,7 @@ import { withoutUnsendable } from './run.ts';
 import { kernelLayout, unsupportedReason } from './scenario-topology.ts';
 
 const basics = loadScenarioFile(path.join(SCENARIO_DIR, 'clusterip-basics.yaml'));
+const byName = (name: string) => loadScenarioFile(path.join(SCENARIO_DIR, `${name}.yaml`));
 
 function flowObs(answers: Record<string, string[]>, outcomes: FlowObservation['outcomes'] = {}): FlowObservation {
   const map = new Map(Object.entries(answers).map(([k, v]) => [k, { count: v.length, sources: new Set(v) }]));
@@ -41,6 +42,10 @@ describe('kernelLayout', () => {
     const flows = scenario.steps.flatMap((s) => (s.type === 'expect' ? s.flows : []));
     expect(flows.some((f) => f.protocol === 'SCTP')).toBe(false);
     expect(unsupportedReason(basics)).toBeUndefined();
+    const sticky = withoutUnsendable(byName('session-affinity'));
+    expect(sticky.skipped).toEqual([expect.stringMatching(/both endpoints reachable.*ClientIP affinity/)]);
+    // Affinity checks on the same service stay: they are what real packets can judge.
+    expect(sticky.scenario.steps.flatMap((s) => (s.type === 'affinity' ? s.checks : []))).toHaveLength(5);
     expect(unsupportedReason({ ...basics, node: { ...basics.node, detectLocal: 'BridgeInterface' } })).toMatch(/bridge/);
   });
 });

@@ -49,6 +49,16 @@ export interface KernelTargetOptions {
 
 const HEALTHZ = { host: '127.0.0.1', port: 10256 };
 
+/**
+ * Per-attempt timeouts. IPv6 TCP needs more than the first SYN retransmission (1 s): Linux turns an ICMPv6
+ * port unreachable that arrives while connect() still holds the socket into a soft error, and only the
+ * retransmitted SYN's error refuses the connection.
+ */
+export function probeTimeout(proto: string, family: string): number {
+  if (proto === 'udp') return 600;
+  return family === 'IPv6' ? 1500 : 800;
+}
+
 function toKube(o: ScenarioObject): KubeObject {
   const apiVersion = o.kind === 'EndpointSlice' ? 'discovery.k8s.io/v1' : 'v1';
   return { apiVersion, kind: o.kind, ...(o.object as object) } as KubeObject;
@@ -199,7 +209,7 @@ export function kernelTarget(options: KernelTargetOptions = {}): ScenarioTarget 
             connections: want > 0 ? Math.min(10 * want + 10, 100) : 1,
             stopAfterServers: want > 0 ? want : undefined,
             minConnections: want > 0 ? 3 * want : 0,
-            timeoutMs: proto === 'udp' ? 600 : 800,
+            timeoutMs: probeTimeout(proto, flow.family),
           }),
         );
         observation = observationOf(obs, ip, flow.dst, flow.port, isNodeLocal(flow.dst));
@@ -213,7 +223,7 @@ export function kernelTarget(options: KernelTargetOptions = {}): ScenarioTarget 
       const landed: (string | undefined)[] = [];
       const proto = check.protocol.toLowerCase() as 'tcp' | 'udp' | 'sctp';
       for (let i = 0; i < Math.min(check.connections, 1000); i++) {
-        const r = await time('probe', () => a.attempt({ proto, dst: check.dst, port: check.port, source: ip, timeoutMs: 800 }));
+        const r = await time('probe', () => a.attempt({ proto, dst: check.dst, port: check.port, source: ip, timeoutMs: probeTimeout(proto, check.family) }));
         landed.push(r.outcome === 'answered' ? r.reply?.server : undefined);
       }
       return { landed };
