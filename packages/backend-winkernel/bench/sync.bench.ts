@@ -104,7 +104,8 @@ for (const n of (process.env.BENCH_SIZES ?? "100,1000,5000").split(",").map(Numb
     return hns.calls.length;
   });
   // One endpoint of one service goes away, then comes back (alternating), each with its change set.
-  const key = [...state.servicePorts.keys()][Math.floor(n / 2)] ?? '';
+  // A port without node port: its endpoints feed exactly one load balancer (the ClusterIP).
+  const key = [...state.servicePorts.keys()][Math.floor(n / 2) + 1] ?? '';
   const sp = state.servicePorts.get(key) as ServicePort;
   const smaller: ProxyState = { ...state, servicePorts: new Map(state.servicePorts).set(key, { ...sp, endpoints: sp.endpoints.slice(1) }) };
   let current: ProxyState = same;

@@ -104,6 +104,11 @@ class WinkernelBackend implements Backend {
 
   async plan(state: ProxyState): Promise<SyncPlan> {
     this.checkFamily(state);
+    // Mirror sync: an unchanged state after a good sync sends nothing.
+    if (!this.needFull && this.applied && this.lastState) {
+      const changes = diffStates(this.lastState, state);
+      if (!changes.full && changes.changes.size === 0) return { full: false, operations: 0, text: '' };
+    }
     const observed = await this.observe(this.needFull || !this.applied);
     const desired = this.renderer.render(state, this.options, observed.facts);
     const ops = planHns(
