@@ -31,7 +31,7 @@ export type { RenderOptions, WinkernelOptions } from './options.ts';
 export { RealHnsApi } from './real-hns-api.ts';
 export { applyHnsOperations, formatEndpoint, formatLoadBalancer, formatOperation, planHns } from './reconcile.ts';
 export type { AppliedHns, HnsOperation, ObservedHns } from './reconcile.ts';
-export { ENDPOINT_NAME_PREFIX, LOAD_BALANCER_KINDS, renderHns } from './render.ts';
+export { ENDPOINT_NAME_PREFIX, HnsRenderCache, LOAD_BALANCER_KINDS, renderHns } from './render.ts';
 export type {
   DesiredEndpoint,
   DesiredEndpointPurpose,

@@ -1,0 +1,13 @@
+import { describe, expect, it } from '@jest/globals';
+import * as main from '@kproxy/backend-winkernel';
+import * as testing from '@kproxy/backend-winkernel/testing';
+
+describe('package entry points', () => {
+  it('export the factory, the dry-run helper, the real client and the fakes by package name', () => {
+    expect(typeof main.winkernelBackend).toBe('function');
+    expect(typeof main.dryRunWinkernel).toBe('function');
+    expect(new main.RealHnsApi().platform).toBe('windows');
+    expect(typeof testing.FakeHns).toBe('function');
+    expect(typeof testing.fakeWinkernel).toBe('function');
+  });
+});
