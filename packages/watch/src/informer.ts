@@ -59,11 +59,13 @@ class LimitedWatch extends Watch {
   readonly #limiter: TokenBucket;
   readonly #onWatch: () => void;
   readonly #onEvent: () => void;
-  constructor(kc: KubeConfig, limiter: TokenBucket, onWatch: () => void, onEvent: () => void) {
+  readonly #stopped: () => boolean;
+  constructor(kc: KubeConfig, limiter: TokenBucket, onWatch: () => void, onEvent: () => void, stopped: () => boolean) {
     super(kc);
     this.#limiter = limiter;
     this.#onWatch = onWatch;
     this.#onEvent = onEvent;
+    this.#stopped = stopped;
   }
   override async watch(
     path: string,
@@ -74,6 +76,8 @@ class LimitedWatch extends Watch {
     // ListWatch only calls watch() once its list has been applied: the informer has synced.
     this.#onWatch();
     await this.#limiter.take();
+    // ListWatch opens the watch after a list even when it was stopped meanwhile; do not connect then.
+    if (this.#stopped()) return new AbortController();
     return super.watch(
       path,
       queryParams,
@@ -107,6 +111,7 @@ export class ResourceInformer<T extends KubernetesObject> {
       () => {
         this.#failures = 0;
       },
+      () => this.#stopped,
     );
     const cap = options.maxReconnectDelayMs;
     this.#listWatch = new ListWatch<T>(
@@ -118,9 +123,10 @@ export class ResourceInformer<T extends KubernetesObject> {
       options.fieldSelector,
       { delayFn: (ms) => sleep(options.timers, cap === undefined ? ms : Math.min(ms, cap)) },
     );
-    this.#listWatch.on('add', (o) => options.handlers.add(o));
-    this.#listWatch.on('update', (o) => options.handlers.update(o));
-    this.#listWatch.on('delete', (o) => options.handlers.delete(o));
+    // Events that land after stop() (a list in flight) are dropped.
+    this.#listWatch.on('add', (o) => this.#stopped || options.handlers.add(o));
+    this.#listWatch.on('update', (o) => this.#stopped || options.handlers.update(o));
+    this.#listWatch.on('delete', (o) => this.#stopped || options.handlers.delete(o));
     this.#listWatch.on('error', (err) => this.#onError(err));
   }
 
