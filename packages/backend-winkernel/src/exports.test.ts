@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import * as main from '@kproxy/backend-winkernel';
-import * as testing from '@kproxy/backend-winkernel/testing';
+import * as main from './index.ts';
+import * as testing from './testing/index.ts';
 
 describe('package entry points', () => {
-  it('export the factory, the dry-run helper, the real client and the fakes by package name', () => {
+  it('export the factory, the dry-run helper, the real client and the fakes from the barrels', () => {
     expect(typeof main.winkernelBackend).toBe('function');
     expect(typeof main.dryRunWinkernel).toBe('function');
     expect(new main.RealHnsApi().platform).toBe('windows');
