@@ -154,7 +154,14 @@ try {
   t0 = performance.now();
   const partialRender = render(changed, memoBackend.memo, { changes: diffStates(current, changed, ['ns23/svc23:http/TCP']) });
   const partialRenderMs = ms(t0);
-  const latency = await firstPacketLatency(ns, backend, current);
+  // A restart over the full table: one listing, a reconcile, and (nothing) to write.
+  const restarted = nftablesBackend()(components);
+  meter.take();
+  t0 = performance.now();
+  const restart = await restarted.sync(current);
+  const restartMs = ms(t0);
+  const restartCpu = meter.take();
+  const latency = await firstPacketLatency(ns, restarted, current);
 
   const mem2 = process.memoryUsage();
   console.log(
@@ -170,6 +177,7 @@ try {
         coldVsFloorCpu: Math.round((coldCpu / floorCpu) * 100) / 100,
         minimalNftCall: { wallMs: minimal, cpuMs: minimalCpu },
         oneServiceChanges: changes.map((c, i) => ({ what: ['endpoints of one service changed', 'one service added', 'one service removed'][i], totalMs: c['totalMs'], cpuMs: c['cpuMs'], operations: c['operations'], bytes: c['bytes'] })),
+        restartOverFullTable: { wallMs: restartMs, cpuMs: restartCpu, operations: restart.operations },
         firstPacketLatencyUs: latency,
         loadAverage: loadavg().map((x) => Math.round(x * 10) / 10),
         partialRenderMs,

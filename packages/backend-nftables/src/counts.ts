@@ -51,16 +51,16 @@ export class Counts {
     return { counts: new Counts(this.#base, overlay), appeared: appeared.sort(), disappeared: disappeared.sort() };
   }
 
-  /** Every value with a positive count, sorted. */
+  /** Every value with a positive count, in first-counted order (deterministic for a deterministic input). */
   values(): string[] {
     if (this.#overlay.size === 0) {
       const all: string[] = [];
       for (const [k, v] of this.#base) if (v > 0) all.push(k);
-      return all.sort();
+      return all;
     }
     const out = new Set<string>();
     for (const [k, v] of this.#base) if (v > 0 && (this.#overlay.get(k) ?? v) > 0) out.add(k);
     for (const [k, v] of this.#overlay) if (v > 0) out.add(k);
-    return [...out].sort();
+    return [...out];
   }
 }
