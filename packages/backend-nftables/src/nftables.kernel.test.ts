@@ -153,6 +153,21 @@ maybe('nftables backend on the real kernel', () => {
         }),
         { numRuns: 40 },
       );
+      // Many ports: one Service with 300 ports over three protocols, node ports and affinity.
+      const many = Array.from({ length: 300 }, (_, i) =>
+        svcPort({
+          svc: 'many',
+          portName: `p${i}`,
+          protocol: (['TCP', 'UDP', 'SCTP'] as const)[i % 3],
+          port: 1000 + i,
+          nodePort: 30000 + i,
+          sessionAffinity: i % 7 === 0 ? { type: 'ClientIP', timeoutSeconds: 10800 } : { type: 'None' },
+          eps: [ep('10.180.0.1', 2000 + i), ep('10.180.0.2', 2000 + i, { isLocal: true })],
+        }),
+      );
+      const r = render(stateOf(many));
+      expect(r.transaction.error).toBeUndefined();
+      await client.check(r.transaction);
     }, 'kpnft');
   }, 240_000);
 });
