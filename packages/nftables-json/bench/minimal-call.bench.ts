@@ -10,9 +10,9 @@ import { Transaction } from '../src/transaction.ts';
 
 const SERVICES = Math.min(Number(process.argv[2] ?? 10_000), 50_000);
 const ENDPOINTS = Math.min(Number(process.argv[3] ?? 10), 100);
-const RUNS = 15;
+const RUNS = Number(process.env['RUNS'] ?? 15);
 /** Per measurement: stop repeating after this long. */
-const TIME_LIMIT_MS = 60_000;
+const TIME_LIMIT_MS = Number(process.env['TIME_LIMIT_MS'] ?? 60_000);
 
 const daddr = { payload: { protocol: 'ip', field: 'daddr' } } as const;
 const l4 = { meta: { key: 'l4proto' } } as const;
@@ -95,6 +95,21 @@ await withNetns(async (ns) => {
     ),
   );
   await time('check (nft -c): add 1 chain', () => client.check(new Transaction({ family: 'ip', table: 'kube-proxy' }).add({ chain: { name: 'x' } })));
+  await time('text syntax: nft add element (argv, no JSON)', () =>
+    ns.executor.run('nft', ['add', 'element', 'ip', 'kube-proxy', 'service-ips', '{ 192.168.255.1 . tcp . 80 : goto bench-1 }']),
+  );
+  await time('apply: add 1 element to a small set (argv JSON)', async () => {
+    await client.apply(
+      new Transaction({ family: 'ip', table: 'kube-proxy' })
+        .add({ set: { name: 'small', type: 'ipv4_addr' } })
+        .add({ element: { name: 'small', elem: ['10.0.0.1'] } }),
+    );
+  });
+  const listJson = (obj: unknown) => ns.executor.run('nft', ['-j', JSON.stringify({ nftables: [{ list: obj }] })]);
+  await time('list map service-ips (JSON)', () => listJson({ map: { family: 'ip', table: 'kube-proxy', name: 'service-ips' } }));
+  await time('list chain services (JSON)', () => listJson({ chain: { family: 'ip', table: 'kube-proxy', name: 'services' } }));
+  await time('nft -j list chains', () => ns.executor.run('nft', ['-j', 'list', 'chains']));
+  await time('nft -t list table (terse, text)', () => ns.executor.run('nft', ['-t', 'list', 'table', 'ip', 'kube-proxy']));
   await time('nft list tables', () => ns.executor.run('nft', ['list', 'tables']));
   t = performance.now();
   const listing = await ns.executor.run('nft', ['-j', 'list', 'table', 'ip', 'kube-proxy']);

@@ -77,8 +77,8 @@ export interface RuleObject {
   /** The statements, in order. Required by add/insert/replace. */
   readonly expr?: readonly Statement[];
   /**
-   * The rule's handle. Identifies the rule for delete/replace; for add/insert, the existing rule to append
-   * after / insert before.
+   * The rule's handle. Identifies the rule for delete/replace; for insert, the rule to insert before. (For
+   * add, nft 1.0.6 ignores it and appends; the transaction builder refuses that combination.)
    */
   readonly handle?: number;
   /** Position for add/insert, as an alternative to `handle`. */

@@ -85,6 +85,8 @@ describe('Transaction', () => {
     ['unknown statement', () => new Transaction({ family: 'ip', table: 't' }).add({ rule: { chain: 'c', expr: [{ bogus: 1 } as never] } }), 'unknown statement'],
     ['bad jump target', () => new Transaction({ family: 'ip', table: 't' }).add({ rule: { chain: 'c', expr: [{ jump: { target: '' } }] } }), 'jump target'],
     ['negative number', () => new Transaction({ family: 'ip', table: 't' }).add({ rule: { chain: 'c', expr: [{ match: { op: '==', left: { meta: { key: 'mark' } }, right: -1 } }] } }), 'unsigned'],
+    ['add rule with a handle', () => new Transaction({ family: 'ip', table: 't' }).add({ rule: { chain: 'c', handle: 3, expr: [{ accept: null }] } }), 'use index'],
+    ['dynamic set flag', () => new Transaction({ family: 'ip', table: 't' }).add({ set: { name: 's', type: 'ipv4_addr', flags: ['dynamic', 'timeout'] } }), 'dynamic'],
     ['nat chain in netdev', () => new Transaction({ family: 'netdev', table: 't' }).add({ chain: { name: 'c', type: 'nat', hook: 'ingress', prio: 0 } }), 'nat chains'],
   ])('refuses %s', (_name, build, message) => {
     const tx = build();

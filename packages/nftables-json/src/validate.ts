@@ -12,7 +12,10 @@ export const MAX_NAME_BYTES = 255;
 /** Longest comment nft accepts, in bytes (NFTNL_UDATA_COMMENT_MAXLEN). */
 export const MAX_COMMENT_BYTES = 128;
 
-const encoder = new TextEncoder();
+/** Whether `s` is longer than `max` bytes in UTF-8 (cheap for short strings: a UTF-16 unit is at most 3 bytes). */
+function tooLong(s: string, max: number): boolean {
+  return s.length * 3 > max && Buffer.byteLength(s, 'utf8') > max;
+}
 // Control characters are legal for the kernel but make names unreadable in every tool; we never need them.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -34,7 +37,7 @@ export function nameProblem(name: unknown, what = 'name'): string | undefined {
   if (typeof name !== 'string') return `${what} must be a string`;
   if (name.length === 0) return `${what} is empty`;
   if (CONTROL.test(name)) return `${what} ${JSON.stringify(name)} contains a control character`;
-  if (encoder.encode(name).length > MAX_NAME_BYTES) return `${what} is longer than ${MAX_NAME_BYTES} bytes`;
+  if (tooLong(name, MAX_NAME_BYTES)) return `${what} is longer than ${MAX_NAME_BYTES} bytes`;
   return undefined;
 }
 
@@ -42,7 +45,7 @@ function commentProblem(c: unknown): string | undefined {
   if (c === undefined) return undefined;
   if (typeof c !== 'string') return 'comment must be a string';
   if (c.includes('\u0000')) return 'comment contains a NUL character';
-  if (encoder.encode(c).length > MAX_COMMENT_BYTES) return `comment is longer than ${MAX_COMMENT_BYTES} bytes`;
+  if (tooLong(c, MAX_COMMENT_BYTES)) return `comment is longer than ${MAX_COMMENT_BYTES} bytes`;
   return undefined;
 }
 
@@ -237,6 +240,10 @@ export function commandProblem(cmd: Command | unknown): string | undefined {
       if (p) return p;
       if ((verb === 'replace' || verb === 'delete') && o['handle'] === undefined) return `${verb} rule needs a handle`;
       if (o['index'] !== undefined && !isUint(o['index'])) return 'index must be an unsigned integer';
+      if (verb === 'add' && o['handle'] !== undefined) {
+        // nft 1.0.6 silently appends such a rule at the end instead; refuse rather than mislead.
+        return 'add rule with a handle is ignored by nft 1.0.x JSON; use index, or insert before a handle';
+      }
       if (verb === 'delete') return undefined;
       if (!Array.isArray(o['expr']) || o['expr'].length === 0) return 'a rule needs at least one statement';
       for (const s of o['expr']) {

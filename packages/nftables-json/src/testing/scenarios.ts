@@ -145,6 +145,31 @@ export const SCENARIOS: readonly Scenario[] = [
     ],
     ok: [true, true, false, false],
   },
+  {
+    name: 're-adding a base chain: same definition is fine, another priority clashes; no policy lists as accept',
+    txs: [
+      doc(...base, { add: { chain: { ...at, name: 'out', type: 'filter', hook: 'output', prio: 0 } } }),
+      doc({ add: { chain: { ...at, name: 'out', type: 'filter', hook: 'output', prio: 0 } } }),
+      doc({ add: { chain: { ...at, name: 'out', type: 'filter', hook: 'output', prio: 10 } } }),
+    ],
+    ok: [true, true, false],
+  },
+  {
+    name: 'map elements can be deleted by key alone',
+    txs: [doc(...base, { add: elem('m', mapElem('10.96.0.1', 80, 'svc')) }), doc({ delete: elem('m', { concat: ['10.96.0.1', 'tcp', 80] }) }), doc({ delete: elem('m', { concat: ['10.96.0.1', 'tcp', 80] }) })],
+    ok: [true, true, false],
+  },
+  {
+    name: 'rules are placed by index (add after, insert before) and by handle (insert before)',
+    txs: [
+      doc(...base, { add: { rule: { ...at, chain: 'svc', expr: [{ counter: null }], comment: 'a' } } }, { add: { rule: { ...at, chain: 'svc', expr: [{ counter: null }], comment: 'c' } } }),
+      doc({ add: { rule: { ...at, chain: 'svc', index: 0, expr: [{ counter: null }], comment: 'b' } } }),
+      doc({ insert: { rule: { ...at, chain: 'svc', index: 0, expr: [{ counter: null }], comment: '0' } } }),
+      doc({ insert: { rule: { ...at, chain: 'svc', handle: 7, expr: [{ counter: null }], comment: 'before c' } } }),
+      doc({ insert: { rule: { ...at, chain: 'svc', index: 99, expr: [{ counter: null }], comment: 'nowhere' } } }),
+    ],
+    ok: [true, true, true, true, false],
+  },
 ];
 
 /**
