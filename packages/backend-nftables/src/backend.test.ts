@@ -75,6 +75,16 @@ describe('nftablesBackend over the fake', () => {
     expect(tables).toEqual(['other']);
   });
 
+  it('explains from the table alone in a fresh process (no sync), node-port addresses included', async () => {
+    const { client, backend } = setup();
+    await backend.sync(stateOf([svcPort({ nodePort: 30080, eps: [ep('10.180.0.1', 80)] })]));
+    const fresh = nftablesBackend({ client: () => client })(components);
+    const t = await fresh.explain({ family: 'IPv4', protocol: 'TCP', src: '203.0.113.9', dst: '192.168.0.2', dport: 30080, hook: 'prerouting' });
+    expect(t.verdict).toBe('DNAT');
+    expect(t.endpoints).toEqual([{ ip: '10.180.0.1', port: 80 }]);
+    expect(t.reasons).toEqual([]);
+  });
+
   it('refuses a state of the other family', async () => {
     const { backend } = setup();
     await expect(backend.sync(stateOf([s1], { ...stateOf([]).node, family: 'IPv6' }))).rejects.toThrow('IPv4');

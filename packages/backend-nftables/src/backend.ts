@@ -5,7 +5,7 @@ import type { NftClient, Ruleset, RulesetTable } from '@kproxy/nftables-json';
 import { explainPacket } from './explain.ts';
 import type { NftablesRenderOptions } from './context.ts';
 import { renderContext } from './context.ts';
-import { DEFAULT_TABLE, tableFamily } from './names.ts';
+import { DEFAULT_TABLE, SET, tableFamily } from './names.ts';
 import { reconcile } from './reconcile.ts';
 import { render } from './render.ts';
 import type { RenderMemo, RenderResult } from './render.ts';
@@ -21,6 +21,12 @@ export interface NftablesBackendOptions extends NftablesRenderOptions {
   readonly nftPath?: string;
   /** The IP family this backend serves (one backend per family; dual-stack is two). Default IPv4. */
   readonly family?: IPFamily;
+  /**
+   * The node's own addresses, for `explain` before any sync (e.g. a separate `kproxy explain` process):
+   * `fib daddr type local` is true for them. After a sync the state's node IPs are used as well, and so are
+   * the elements of the table's `nodeport-ips` set.
+   */
+  readonly localAddresses?: readonly string[];
 }
 
 /**
@@ -132,7 +138,10 @@ export function nftablesBackend(options: NftablesBackendOptions = {}): BackendFa
           listed = { tables: [] };
         }
         const node = memo?.state.node;
-        const local = node ? [...node.nodeIPs, ...(node.nodePortAddresses.kind === 'ips' ? node.nodePortAddresses.ips : [])] : [];
+        const local = [...(options.localAddresses ?? []), ...(node ? node.nodeIPs : [])];
+        if (node?.nodePortAddresses.kind === 'ips') local.push(...node.nodePortAddresses.ips);
+        const npSet = findTable(listed, fam, tableName)?.sets.get(SET.nodePortIPs);
+        for (const e of npSet?.elements ?? []) if (typeof e === 'string') local.push(e);
         return explainPacket(listed, packet, memo?.state, [...new Set(local)]);
       },
     };
