@@ -61,6 +61,13 @@ interface SliceEntry {
   readonly service: string | undefined;
 }
 
+/** Orders slices by name (code-unit order: stable and cheap, unlike localeCompare). */
+const byName = (a: KubeEndpointSlice, b: KubeEndpointSlice): number => {
+  const x = a.metadata.name ?? '';
+  const y = b.metadata.name ?? '';
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
 const keyOf = (md: { namespace?: string; name?: string }): string => `${md.namespace ?? ''}/${md.name ?? ''}`;
 
 function serviceOfSlice(slice: KubeEndpointSlice): string | undefined {
@@ -254,7 +261,7 @@ export class WatchCache {
       else services.delete(key);
       const group = this.#slicesByService.get(key);
       if (group && group.size > 0) {
-        const list = [...group.values()].sort((a, b) => (a.metadata.name as string).localeCompare(b.metadata.name as string));
+        const list = group.size === 1 ? [...group.values()] : [...group.values()].sort(byName);
         slicesByService.set(key, Object.freeze(list));
       } else {
         slicesByService.delete(key);
