@@ -42,7 +42,10 @@ export interface RunnerStatus {
   readonly nextRunAt?: number;
 }
 
-/** See the file comment. Start with `start()`; request runs with `run()`. */
+/**
+ * Runs `fn` at most once per `minIntervalMs`, at least once per `maxIntervalMs`, never concurrently, and
+ * retries failures with backoff. Start with `start()` (first run at once); request runs with `run()`.
+ */
 export class BoundedFrequencyRunner {
   readonly #fn: () => Promise<void> | void;
   readonly #name: string;

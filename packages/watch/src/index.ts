@@ -6,6 +6,7 @@ export type { BoundedFrequencyRunnerOptions, RunnerStatus } from './bounded-freq
 export { ResourceInformer } from './informer.ts';
 export type { InformerHandlers, ResourceInformerOptions } from './informer.ts';
 export { loadKubeConfig } from './kube-config.ts';
+export { ListStreamParser } from './list-stream.ts';
 export type { ConnectionOptions } from './kube-config.ts';
 export { deepFreeze, nodeFacts, sameObject } from './object-equal.ts';
 export { sleep, systemTimers } from './timers.ts';

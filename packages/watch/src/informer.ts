@@ -91,7 +91,10 @@ class LimitedWatch extends Watch {
   }
 }
 
-/** See the file comment. */
+/**
+ * One resource's list/watch on client-node's ListWatch, with a token bucket, plain-JSON streamed lists and
+ * restart with backoff after errors (see the file comment). `start()`, `waitForSync()`, `stop()`.
+ */
 export class ResourceInformer<T extends KubernetesObject> {
   readonly #options: ResourceInformerOptions<T>;
   readonly #listWatch: ListWatch<T>;

@@ -27,7 +27,11 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Feed chunks in order with `push`, then call `end()`. */
+/**
+ * Incremental list-response parser: `new ListStreamParser(onItem)`, feed the body's chunks in order with
+ * `push`, then call `end()`; `onItem` receives each element of `items` as soon as it is complete, and
+ * `metadata` holds the list's metadata (resourceVersion, continue).
+ */
 export class ListStreamParser<T> {
   /** Nesting depth of objects and arrays. */
   #depth = 0;
