@@ -82,7 +82,22 @@ describe('embedded API server', () => {
       'application/strategic-merge-patch+json',
     );
     expect((strategic.body.metadata as Record<string, unknown>).labels).toEqual({ c: 'd', e: 'f' });
-    expect((await send('PATCH', '/api/v1/namespaces/ns1/services/web', [], 'application/json-patch+json')).status).toBe(415);
+    const jsonPatched = await send(
+      'PATCH',
+      '/api/v1/namespaces/ns1/services/web',
+      [
+        { op: 'test', path: '/metadata/labels/c', value: 'd' },
+        { op: 'add', path: '/metadata/labels/g~1h', value: 'i' },
+        { op: 'replace', path: '/spec/ports/0/port', value: 8080 },
+        { op: 'remove', path: '/metadata/labels/e' },
+      ],
+      'application/json-patch+json',
+    );
+    expect(jsonPatched.status).toBe(200);
+    expect(jsonPatched.body).toMatchObject({ metadata: { labels: { c: 'd', 'g/h': 'i' } }, spec: { ports: [{ port: 8080 }] } });
+    const failedTest = await send('PATCH', '/api/v1/namespaces/ns1/services/web', [{ op: 'test', path: '/metadata/labels/c', value: 'x' }], 'application/json-patch+json');
+    expect(failedTest.status).toBe(422);
+    expect((await send('PATCH', '/api/v1/namespaces/ns1/services/web', {}, 'application/apply-patch+yaml')).status).toBe(415);
 
     const del = await fetch(api.url + '/api/v1/namespaces/ns1/services/web', { method: 'DELETE' });
     expect(del.status).toBe(200);

@@ -112,6 +112,11 @@ export interface ApiServer {
 }
 
 const MAX_REQUEST_LOG = 10_000;
+const PATCH_TYPES: Record<string, 'merge' | 'strategic' | 'json'> = {
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/json-patch+json': 'json',
+};
 const MAX_BODY = 64 * 1024 * 1024;
 
 /** Starts the API server on 127.0.0.1 and resolves when it listens. */
@@ -193,12 +198,12 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         }
         case 'PATCH': {
           const ctype = (req.headers['content-type'] ?? '').split(';')[0].trim();
-          if (ctype !== 'application/merge-patch+json' && ctype !== 'application/strategic-merge-patch+json') {
-            throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json`);
+          const kind = PATCH_TYPES[ctype];
+          if (!kind) {
+            throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCH_TYPES).join(', ')}`);
           }
           const patch = await readBody(req);
-          const strategic = ctype === 'application/strategic-merge-patch+json';
-          return send(res, 200, store.patch(type, namespace, name, patch, strategic, subresource));
+          return send(res, 200, store.patch(type, namespace, name, patch, kind, subresource));
         }
         case 'DELETE':
           await readBody(req, true);
@@ -371,7 +376,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     },
     patch(ref, patch) {
       const r = refOf(ref);
-      return copy(store.patch(r.type, r.namespace, r.name, patch, false));
+      return copy(store.patch(r.type, r.namespace, r.name, patch, 'merge'));
     },
     delete(ref) {
       const r = refOf(ref);

@@ -9,6 +9,7 @@ import { ApiError } from './api-error.ts';
 import { Allocator, defaultEndpointSlice, defaultService } from './defaults.ts';
 import { fieldsMatch, type FieldSelector } from './field-selector.ts';
 import { labelsMatch, type LabelSelector } from './label-selector.ts';
+import { applyJsonPatch } from './json-patch.ts';
 import { applyMergePatch } from './merge-patch.ts';
 import { apiVersionOf, type ResourceType } from './resources.ts';
 
@@ -260,23 +261,31 @@ export class ObjectStore {
     return this.#write(type, key, obj, prev);
   }
 
-  /** Applies a merge (or strategic-merge, treated as merge) patch. */
+  /** Applies a merge, strategic-merge (treated as merge) or JSON (RFC 6902) patch. */
   patch(
     type: ResourceType,
     namespace: string | undefined,
     name: string,
     patch: unknown,
-    strategic: boolean,
+    kind: 'merge' | 'strategic' | 'json',
     subresource?: 'status',
   ): KubeObject {
     const key = this.#key(type, namespace, name);
     const prev = this.#table(type).get(key);
     if (!prev) throw notFound(type, name);
-    const merged = applyMergePatch(structuredClone(prev.obj), patch, strategic) as KubeObject;
+    const merged = (
+      kind === 'json'
+        ? applyJsonPatch(prev.obj, patch)
+        : applyMergePatch(structuredClone(prev.obj), patch, kind === 'strategic')
+    ) as KubeObject;
+    if (merged === null || typeof merged !== 'object' || Array.isArray(merged)) {
+      throw new ApiError(422, 'Invalid', 'the patched object is not an object');
+    }
     const md = (merged.metadata ?? {}) as Record<string, unknown>;
-    // A patch carries a resourceVersion only as an explicit precondition.
-    const patchRV = (patch as KubeObject | null)?.metadata?.resourceVersion;
-    if (patchRV === undefined) md.resourceVersion = undefined;
+    // A merge patch carries a resourceVersion only as an explicit precondition; a JSON patch that leaves the
+    // resourceVersion as it was is not one either.
+    const patchRV = kind === 'json' ? undefined : (patch as KubeObject | null)?.metadata?.resourceVersion;
+    if (patchRV === undefined) md.resourceVersion = kind === 'json' && md.resourceVersion !== prev.obj.metadata?.resourceVersion ? md.resourceVersion : undefined;
     merged.metadata = md;
     return this.update(type, namespace, name, merged, subresource);
   }
