@@ -14,7 +14,7 @@ const listing = {
     {
       map: {
         family: 'ip', table: 'kube-proxy', name: 'service-ips', type: ['ipv4_addr', 'inet_proto', 'inet_service'], map: 'verdict',
-        elem: [[{ concat: ['10.96.0.10', 'tcp', 80] }, { goto: { target: 'service-ABCDEFGH-shop/web/tcp/main' } }]],
+        elem: [[{ elem: { val: { concat: ['10.96.0.10', 'tcp', 80] }, comment: 'kp:0u6ix6a1ncyc0p' } }, { goto: { target: 'service-ABCDEFGH-shop/web/tcp/main' } }]],
       },
     },
     {
@@ -27,21 +27,30 @@ const listing = {
     {
       rule: {
         family: 'ip', table: 'kube-proxy', chain: 'service-ABCDEFGH-shop/web/tcp/main',
-        expr: [{ vmap: { key: { numgen: { mode: 'random', mod: 2, offset: 0 } }, data: { set: [[0, { goto: { target: 'endpoint-AAAAAAAA-shop/web/tcp/main__10.244.1.11/8080' } }], [1, { goto: { target: 'endpoint-BBBBBBBB-shop/web/tcp/main__10.244.1.12/8080' } }]] } } }],
+        // As nft lists this backend's rules: one numgen-guarded DNAT per endpoint.
+        expr: [{ match: { op: '==', left: { numgen: { mode: 'random', mod: 2, offset: 0 } }, right: 0 } }, { match: { op: '==', left: { meta: { key: 'l4proto' } }, right: 'tcp' } }, { dnat: { addr: '10.244.1.11', port: 8080 } }],
+      },
+    },
+    {
+      rule: {
+        family: 'ip', table: 'kube-proxy', chain: 'service-ABCDEFGH-shop/web/tcp/main',
+        expr: [{ match: { op: '==', left: { meta: { key: 'l4proto' } }, right: 'tcp' } }, { dnat: { addr: '10.244.1.12', port: 8080 } }],
       },
     },
     { rule: { family: 'ip', table: 'kube-proxy', chain: 'external-QRSTUVWX-shop/checkout/tcp/main', expr: [{ goto: { target: 'service-IJKLMNOP-shop/checkout/tcp/main' } }] } },
+    // kube-proxy's own layout: the service chain jumps to per-endpoint chains that DNAT.
     { rule: { family: 'ip', table: 'kube-proxy', chain: 'service-IJKLMNOP-shop/checkout/tcp/main', expr: [{ goto: { target: 'endpoint-CCCCCCCC-shop/checkout/tcp/main__10.244.1.21/9090' } }] } },
+    { rule: { family: 'ip', table: 'kube-proxy', chain: 'endpoint-CCCCCCCC-shop/checkout/tcp/main__10.244.1.21/9090', expr: [{ dnat: { addr: '10.244.1.21', port: 9090 } }] } },
   ],
 };
 
 describe('summariseRuleset', () => {
   it('lists each service entry with its readable chain and endpoint count, following node ports to their service chain', () => {
     const s = summariseRuleset(listing);
-    expect(s).toMatchObject({ table: 'ip kube-proxy', chains: 4, rules: 3, sets: 3 });
+    expect(s).toMatchObject({ table: 'ip kube-proxy', chains: 4, rules: 5, sets: 3 });
     expect(s.entries).toEqual([
-      { match: '10.96.0.10 tcp/80', service: 'shop/web/tcp/main', endpoints: 2 },
-      { match: 'nodeport tcp/30080', service: 'shop/checkout/tcp/main', endpoints: 1 },
+      { match: '10.96.0.10 tcp/80', service: 'shop/web/tcp/main', endpoints: ['10.244.1.11:8080', '10.244.1.12:8080'] },
+      { match: 'nodeport tcp/30080', service: 'shop/checkout/tcp/main', endpoints: ['10.244.1.21:9090'] },
     ]);
     expect(s.noEndpoints).toEqual(['10.96.0.99 tcp/80']);
   });

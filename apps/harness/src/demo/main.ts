@@ -25,7 +25,7 @@ import { demoProbes } from './demo-probes.ts';
 import type { DemoProbe } from './demo-probes.ts';
 import { summariseRuleset } from './ruleset-summary.ts';
 
-const HEALTHZ = { host: '127.0.0.1', port: 10256 };
+const DAEMON_AT = { host: '127.0.0.1', healthzPort: 10256, metricsPort: 10249 };
 const say = (text = ''): void => void process.stdout.write(`${text}\n`);
 const ms = (t0: number): string => `${Date.now() - t0} ms`;
 
@@ -41,7 +41,7 @@ async function showRuleset(t: Topology): Promise<void> {
   }
   const s = summariseRuleset(JSON.parse(r.stdout));
   say(`    table ${s.table}: ${s.chains} chains, ${s.rules} rules, ${s.sets} sets and maps`);
-  for (const e of s.entries) say(`      ${e.match.padEnd(24)} -> ${e.service.padEnd(34)} ${e.endpoints} endpoint(s)`);
+  for (const e of s.entries) say(`      ${e.match.padEnd(20)} -> ${e.service.padEnd(28)} DNAT to ${e.endpoints.length ? e.endpoints.join(', ') : '(none)'}`);
   if (s.noEndpoints.length) say(`      rejected (no endpoints): ${s.noEndpoints.join(', ')}`);
 }
 
@@ -153,8 +153,8 @@ async function main(): Promise<number> {
       '--hostname-override', DEMO.node,
       '--proxy-mode', 'nftables',
       '--cluster-cidr', DEMO.clusterCIDR,
-      '--healthz-bind-address', `${HEALTHZ.host}:${HEALTHZ.port}`,
-      '--metrics-bind-address', '127.0.0.1:10249',
+      '--healthz-bind-address', `${DAEMON_AT.host}:${DAEMON_AT.healthzPort}`,
+      '--metrics-bind-address', `${DAEMON_AT.host}:${DAEMON_AT.metricsPort}`,
       '--nftables-min-sync-period', '100ms',
       '--nftables-sync-period', '5s',
       '-v=1',
@@ -164,7 +164,7 @@ async function main(): Promise<number> {
     agents.node = await startProbeAgent(t.node.name);
     agents.pod = await startProbeAgent(t.ns('pod-client').name);
     agents.external = await startProbeAgent(t.ns('external-client').name);
-    const first = await waitForSync(daemon, agents.node, HEALTHZ, 0, 30_000);
+    const first = await waitForSync(daemon, agents.node, DAEMON_AT, 0, 30_000);
     if (!first.met) throw new Error(`kproxy did not report a sync within 30 s:\n${daemon.logTail()}`);
     say(`      healthz says synced after ${ms(t1)}`);
 
@@ -183,7 +183,7 @@ async function main(): Promise<number> {
     api.delete({ kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', namespace: checkout.namespace, name: `${checkout.name}-demo` });
     api.apply(withPort(serviceObject(ADDED)));
     api.apply(withPort(sliceObject(ADDED)));
-    const again = await waitForSync(daemon, agents.node, HEALTHZ, changed + 150, 15_000);
+    const again = await waitForSync(daemon, agents.node, DAEMON_AT, changed, 15_000);
     say(`      kproxy ${again.met ? 'synced' : 'has not reported a newer sync'} after ${ms(t1)}`);
     await showRuleset(t);
     say('');

@@ -4,8 +4,8 @@ export interface ProgrammedEntry {
   readonly match: string;
   /** The service chain's readable name (`shop/web/tcp/main`). */
   readonly service: string;
-  /** Number of endpoint chains the service chain balances over. */
-  readonly endpoints: number;
+  /** The endpoints the service chain DNATs to (`ip:port`), sorted; from `dnat` statements or endpoint chains. */
+  readonly endpoints: readonly string[];
 }
 
 /** A summary of one kube-proxy table listed with `nft -j list table`. */
@@ -28,7 +28,23 @@ function strings(value: unknown, out: string[] = []): string[] {
   return out;
 }
 
-function keyText(key: unknown): string {
+// Walks a rule's JSON for `dnat` statements: `{"dnat": {"addr": "10.244.1.2", "port": 8080}}`.
+function dnatTargets(value: unknown, out: string[] = []): string[] {
+  if (Array.isArray(value)) for (const v of value) dnatTargets(v, out);
+  else if (value && typeof value === 'object') {
+    const dnat = (value as Json).dnat as Json | undefined;
+    if (dnat && typeof dnat.addr === 'string') {
+      const addr = dnat.addr.includes(':') ? `[${dnat.addr}]` : dnat.addr;
+      out.push(dnat.port === undefined ? addr : `${addr}:${String(dnat.port)}`);
+    }
+    for (const v of Object.values(value)) dnatTargets(v, out);
+  }
+  return out;
+}
+
+function keyText(wrapped: unknown): string {
+  // Elements with a comment or timeout come wrapped: `{"elem": {"val": <key>, "comment": "..."}}`.
+  const key = wrapped && typeof wrapped === 'object' && 'elem' in (wrapped as Json) ? ((wrapped as Json).elem as Json).val : wrapped;
   const parts = key && typeof key === 'object' && 'concat' in (key as Json) ? ((key as Json).concat as unknown[]) : [key];
   const [first, ...rest] = parts.map((p) => (typeof p === 'object' ? JSON.stringify(p) : String(p)));
   if (rest.length === 0) return first ?? '';
@@ -78,12 +94,14 @@ export function summariseRuleset(listing: unknown): RulesetSummary {
       if (!Array.isArray(elem) || elem.length < 2) continue;
       const target = strings(elem[1]).find((s) => /^(service|external)-/.test(s));
       if (!target) continue;
-      // A node port's `external-` chain jumps on to the `service-` chain that holds the endpoints.
+      // A node port's `external-` chain jumps on to the `service-` chain that holds the endpoints; endpoints
+      // are DNAT statements in it, or (kube-proxy's layout) `endpoint-` chains holding them.
       const inner = strings(chainRules.get(target) ?? []).find((s) => s.startsWith('service-') && s !== target);
-      const endpointChains = new Set(
-        [...strings(chainRules.get(target) ?? []), ...strings(inner ? (chainRules.get(inner) ?? []) : [])].filter((s) => s.startsWith('endpoint-')),
-      );
-      entries.push({ match: `${prefix}${keyText(elem[0])}`, service: readable(inner ?? target), endpoints: endpointChains.size });
+      const rulesOf = (chain: string | undefined): unknown[] => (chain ? (chainRules.get(chain) ?? []) : []);
+      const serviceRules = [...rulesOf(target), ...rulesOf(inner)];
+      const endpointChains = [...new Set(strings(serviceRules).filter((s) => s.startsWith('endpoint-')))];
+      const endpoints = new Set([...dnatTargets(serviceRules), ...endpointChains.flatMap((c) => dnatTargets(rulesOf(c)))]);
+      entries.push({ match: `${prefix}${keyText(elem[0])}`, service: readable(inner ?? target), endpoints: [...endpoints].sort() });
     }
   }
   const noEndpoints = [...(maps.get('no-endpoint-services') ?? []), ...(maps.get('no-endpoint-nodeports') ?? [])].map((e) =>

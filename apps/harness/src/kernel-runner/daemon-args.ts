@@ -15,13 +15,15 @@ export interface DaemonArgsOptions {
 
 /** The kube-proxy command line for a scenario's node. Pure. */
 export function daemonArgs(node: ScenarioNode, o: DaemonArgsOptions): string[] {
-  const clusterCIDRs = node.families.flatMap((f) => (node.addresses[f]?.clusterCIDR ? [node.addresses[f]!.clusterCIDR!] : []));
+  // kube-proxy has no `None` mode: ClusterCIDR without any cluster CIDR is its no-op local detector.
+  const none = node.detectLocal === 'None';
+  const clusterCIDRs = none ? [] : node.families.flatMap((f) => (node.addresses[f]?.clusterCIDR ? [node.addresses[f]!.clusterCIDR!] : []));
   const periodFlag = o.backend === 'ipvs' ? 'ipvs' : o.backend === 'iptables' ? 'iptables' : 'nftables';
   const args = [
     '--kubeconfig', o.kubeconfig,
     '--hostname-override', node.name,
     '--proxy-mode', o.backend,
-    '--detect-local-mode', node.detectLocal,
+    '--detect-local-mode', none ? 'ClusterCIDR' : node.detectLocal,
     '--healthz-bind-address', o.healthzBindAddress,
     '--metrics-bind-address', o.metricsBindAddress,
     `--${periodFlag}-min-sync-period`, o.minSyncPeriod,

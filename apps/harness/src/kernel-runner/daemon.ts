@@ -61,14 +61,50 @@ export async function sampleHealth(agent: ProbeAgent, host: string, port: number
   return { status: r.http.status, lastUpdated };
 }
 
+/** The daemon's sync timestamps from its metrics (`kubeproxy_sync_proxy_rules_last_*timestamp_seconds`), in ms. */
+export interface SyncTimes {
+  readonly lastSync: number;
+  readonly lastQueued: number;
+}
+
+/** Reads the newest value of each `name` in a Prometheus text exposition, or 0. Pure. */
+export function newestMetric(text: string, name: string): number {
+  let newest = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name) || (line[name.length] !== '{' && line[name.length] !== ' ')) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Number.isFinite(value) && value > newest) newest = value;
+  }
+  return newest;
+}
+
+/** One GET of the daemon's metrics from a probe agent in the node namespace; undefined when unavailable. */
+export async function sampleSyncTimes(agent: ProbeAgent, host: string, port: number): Promise<SyncTimes | undefined> {
+  const r = await agent.attempt({ proto: 'http', dst: host, port, path: '/metrics', timeoutMs: 1000 });
+  if (r.outcome !== 'answered' || r.http?.status !== 200) return undefined;
+  return {
+    lastSync: newestMetric(r.http.body, 'kubeproxy_sync_proxy_rules_last_timestamp_seconds') * 1000,
+    lastQueued: newestMetric(r.http.body, 'kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds') * 1000,
+  };
+}
+
+/** Where the daemon serves healthz and metrics, inside the node namespace. */
+export interface DaemonEndpoints {
+  readonly host: string;
+  readonly healthzPort: number;
+  readonly metricsPort: number;
+}
+
 /**
- * Waits (bounded by `timeoutMs`, polling every `intervalMs`) until healthz answers 200 with a lastUpdated at
- * or after `since`. Returns the last sample and whether the condition was met; throws if the daemon exits.
+ * Waits (bounded by `timeoutMs`, polling every `intervalMs`) until the daemon has caught up with changes
+ * made at `since`: healthz answers 200, nothing queued is newer than the last sync, and either a sync ended
+ * after the change (plus the watch's delivery time) or a second passed without the change being queued (a
+ * change the proxy filters out queues nothing). Returns whether that was met; throws if the daemon exits.
  */
 export async function waitForSync(
   daemon: DaemonProcess,
   agent: ProbeAgent,
-  where: { host: string; port: number },
+  where: DaemonEndpoints,
   since: number,
   timeoutMs: number,
   intervalMs = 100,
@@ -80,8 +116,13 @@ export async function waitForSync(
     if (daemon.exitCode() !== undefined) {
       throw new Error(`the daemon exited (${daemon.exitCode()}) while waiting for a sync:\n${daemon.logTail()}`);
     }
-    sample = await sampleHealth(agent, where.host, where.port);
-    if (sample?.status === 200 && sample.lastUpdated >= since) return { met: true, sample, waitedMs: Date.now() - started };
+    sample = await sampleHealth(agent, where.host, where.healthzPort);
+    if (sample?.status === 200) {
+      const times = await sampleSyncTimes(agent, where.host, where.metricsPort);
+      const lastSync = Math.max(times?.lastSync ?? 0, sample.lastUpdated);
+      const caughtUp = times === undefined || lastSync >= times.lastQueued;
+      if (caughtUp && (lastSync >= since + 150 || Date.now() - since >= 1000)) return { met: true, sample, waitedMs: Date.now() - started };
+    }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   return { met: false, ...(sample ? { sample } : {}), waitedMs: Date.now() - started };

@@ -4,6 +4,7 @@ import { compareOutcome, loadScenarioFile, SCENARIO_DIR } from '@kproxy/conforma
 import type { FlowObservation } from '../probe/agent-client.ts';
 import { planTopology } from '../topology/plan.ts';
 import { daemonArgs } from './daemon-args.ts';
+import { newestMetric } from './daemon.ts';
 import { observationOf } from './observe.ts';
 import { withoutUnsendable } from './run.ts';
 import { kernelLayout, unsupportedReason } from './scenario-topology.ts';
@@ -62,6 +63,28 @@ describe('daemonArgs', () => {
     expect(flag('--nftables-min-sync-period')).toBe('100ms');
     expect(flag('--nodeport-addresses')).toBe('primary');
     expect(args).toContain('--masquerade-all');
+  });
+
+  it('spells detect-local None as kube-proxy does: ClusterCIDR without a cluster CIDR', () => {
+    const args = daemonArgs(
+      { ...basics.node, detectLocal: 'None' },
+      { kubeconfig: '/tmp/k', backend: 'nftables', healthzBindAddress: 'a', metricsBindAddress: 'b', minSyncPeriod: '1s', syncPeriod: '5s', verbosity: 0 },
+    );
+    expect(args[args.indexOf('--detect-local-mode') + 1]).toBe('ClusterCIDR');
+    expect(args).not.toContain('--cluster-cidr');
+  });
+});
+
+describe('newestMetric', () => {
+  it('reads the newest sample of a metric across label sets, ignoring metrics that share a prefix', () => {
+    const text = [
+      '# HELP kubeproxy_sync_proxy_rules_last_timestamp_seconds The last time proxy rules were synced',
+      'kubeproxy_sync_proxy_rules_last_timestamp_seconds{ip_family="IPv4"} 1700000001.5',
+      'kubeproxy_sync_proxy_rules_last_timestamp_seconds{ip_family="IPv6"} 1700000003',
+      'kubeproxy_sync_proxy_rules_last_timestamp_seconds_extra 1800000000',
+    ].join('\n');
+    expect(newestMetric(text, 'kubeproxy_sync_proxy_rules_last_timestamp_seconds')).toBe(1700000003);
+    expect(newestMetric(text, 'kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds')).toBe(0);
   });
 });
 

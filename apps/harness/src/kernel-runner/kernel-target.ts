@@ -47,7 +47,7 @@ export interface KernelTargetOptions {
   readonly inProcess?: BackendUnderTest;
 }
 
-const HEALTHZ = { host: '127.0.0.1', port: 10256 };
+const DAEMON_AT = { host: '127.0.0.1', healthzPort: 10256, metricsPort: 10249 };
 
 /**
  * Per-attempt timeouts. IPv6 TCP needs more than the first SYN retransmission (1 s): Linux turns an ICMPv6
@@ -153,8 +153,8 @@ export function kernelTarget(options: KernelTargetOptions = {}): ScenarioTarget 
         ...daemonArgs(s.node, {
           kubeconfig,
           backend,
-          healthzBindAddress: `${HEALTHZ.host}:${HEALTHZ.port}`,
-          metricsBindAddress: '127.0.0.1:10249',
+          healthzBindAddress: `${DAEMON_AT.host}:${DAEMON_AT.healthzPort}`,
+          metricsBindAddress: `${DAEMON_AT.host}:${DAEMON_AT.metricsPort}`,
           minSyncPeriod: '100ms',
           syncPeriod: '5s',
           verbosity: 2,
@@ -183,8 +183,7 @@ export function kernelTarget(options: KernelTargetOptions = {}): ScenarioTarget 
       if (!daemon || !topology) throw new Error('kernel target not started');
       const agent = await agentIn(topology.node.name);
       const timeout = firstSync ? 30_000 : syncTimeoutMs;
-      // A sync that ends this long after the last change has seen it (watch events arrive within ms here).
-      const r = await time('sync', () => waitForSync(daemon!, agent, HEALTHZ, lastChange + 150, timeout));
+      const r = await time('sync', () => waitForSync(daemon!, agent, DAEMON_AT, lastChange, timeout));
       if (firstSync && !r.met) {
         throw new Error(`the daemon did not report a successful sync within ${timeout} ms (healthz ${r.sample?.status ?? 'no answer'}):\n${daemon.logTail()}`);
       }
