@@ -82,6 +82,10 @@ maybe('kubectl against the harness', () => {
     const got = await kubectl('get', 'svc', 'web', '-o', 'json');
     expect(got.code).toBe(0);
     expect(JSON.parse(got.stdout)).toMatchObject({ kind: 'Service', metadata: { name: 'web' } });
+    const table = await kubectl('get', 'svc', 'web');
+    const clusterIP = (api.get({ kind: 'Service', namespace: 'default', name: 'web' })?.spec as { clusterIP: string }).clusterIP;
+    expect(table.stdout).toMatch(/NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE/);
+    expect(table.stdout).toMatch(new RegExp(`web\\s+ClusterIP\\s+${clusterIP.replaceAll('.', '\\.')}\\s+<none>\\s+80/TCP`));
     const slices = await kubectl('get', 'endpointslices', '-o', 'name');
     expect(slices.stdout.trim()).toBe('endpointslice.discovery.k8s.io/web-1');
 

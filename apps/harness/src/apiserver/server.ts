@@ -20,6 +20,7 @@ import { kubeConfigFor, kubeconfigYaml } from './kubeconfig.ts';
 import { parseLabelSelector, SelectorParseError } from './label-selector.ts';
 import { parseManifests } from './manifests.ts';
 import { typeForKind, typeForPath, type ResourceType } from './resources.ts';
+import { toTable, wantsTable } from './table.ts';
 import { bookmarkLine, errorLine, ObjectStore, type KubeObject, type Selection, type WatchSink } from './store.ts';
 
 export type { KubeObject } from './store.ts';
@@ -182,7 +183,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     try {
       if (name === undefined) {
         if (method === 'GET' && isWatch) return serveWatch(req, res, type, namespace, url.searchParams);
-        if (method === 'GET') return serveList(res, type, namespace, url.searchParams);
+        if (method === 'GET') return serveList(res, type, namespace, url.searchParams, wantsTable(req.headers.accept));
         if (method === 'POST') {
           const body = (await readBody(req)) as KubeObject;
           return send(res, 201, store.create(type, namespace, body));
@@ -191,6 +192,10 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       }
       switch (method) {
         case 'GET':
+          if (wantsTable(req.headers.accept)) {
+            const one = JSON.parse(store.getJson(type, namespace, name)) as KubeObject;
+            return send(res, 200, toTable(type.kind, [one], String(store.resourceVersion)));
+          }
           return send(res, 200, store.getJson(type, namespace, name));
         case 'PUT': {
           const body = (await readBody(req)) as KubeObject;
@@ -224,7 +229,13 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     };
   }
 
-  function serveList(res: http.ServerResponse, type: ResourceType, namespace: string | undefined, params: URLSearchParams) {
+  function serveList(
+    res: http.ServerResponse,
+    type: ResourceType,
+    namespace: string | undefined,
+    params: URLSearchParams,
+    table: boolean,
+  ) {
     const limit = Number(params.get('limit') ?? 0);
     const page = store.list(
       type,
@@ -232,6 +243,12 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       Number.isInteger(limit) && limit > 0 ? limit : undefined,
       params.get('continue') ?? undefined,
     );
+    if (table) {
+      const items = page.items.map((j) => JSON.parse(j) as KubeObject);
+      const doc = toTable(type.kind, items, page.resourceVersion);
+      if (page.continueToken) (doc.metadata as Record<string, unknown>).continue = page.continueToken;
+      return send(res, 200, doc);
+    }
     const meta: Record<string, unknown> = { resourceVersion: page.resourceVersion };
     if (page.continueToken) {
       meta.continue = page.continueToken;
@@ -268,7 +285,16 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       for (const t of timers) clearTimeout(t);
       openWatches.delete(entry);
     };
-    const sink: WatchSink = { type, selection: sel, send: (line) => void res.write(line) };
+    const table = wantsTable(req.headers.accept);
+    // kubectl asks for Table events; everyone else gets the objects themselves.
+    const toLine = (line: string): string => {
+      if (!table) return line;
+      const ev = JSON.parse(line) as { type: string; object: KubeObject };
+      if (ev.type === 'BOOKMARK' || ev.type === 'ERROR') return line;
+      const rv = String(ev.object.metadata?.resourceVersion ?? store.resourceVersion);
+      return `${JSON.stringify({ type: ev.type, object: toTable(type.kind, [ev.object], rv) })}\n`;
+    };
+    const sink: WatchSink = { type, selection: sel, send: (line) => void res.write(toLine(line)) };
     res.statusCode = 200;
     res.setHeader('content-type', 'application/json');
     res.setHeader('cache-control', 'no-cache, private');
