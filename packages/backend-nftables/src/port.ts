@@ -17,7 +17,8 @@ import {
   prefix,
   saddr,
 } from './exprs.ts';
-import { affinitySetName, CHAIN, SET, servicePortChains } from './names.ts';
+import { affinitySetName, CHAIN, fingerprint, SET, servicePortChains } from './names.ts';
+import { setSpecId } from './ruleset.ts';
 import type { ChainSpec, ElementSpec, PortObjects, SetSpec } from './ruleset.ts';
 
 /** True when kube-proxy would call the endpoint usable: ready, or serving and terminating. */
@@ -164,5 +165,11 @@ export function renderServicePort(sp: ServicePort, ctx: RenderContext): Rendered
     for (const ip of lbIPs) elements.push({ set: SET.firewallIPs, key: svcKey(ip), value: to });
   }
 
+  // The port's first element carries a fingerprint of its chains and sets, so a restart can tell current
+  // chains from stale ones by listing elements only (listing every rule of a large table is expensive).
+  if ((chains.length > 0 || sets.length > 0) && elements.length > 0) {
+    const fp = fingerprint(JSON.stringify([chains.map((c) => [c.name, c.rules]), sets.map(setSpecId)]));
+    elements[0] = { ...(elements[0] as ElementSpec), comment: `kp:${fp}` };
+  }
   return { chains, sets, elements, clusterIPs, hairpinIPs: [...hairpin].sort(), problems };
 }

@@ -1,10 +1,11 @@
 import type { ProxyState } from '@kproxy/api';
 import type { Expression, RulesetTable, SetKeyType } from '@kproxy/nftables-json';
+import { baseObjects } from './base.ts';
 import type { NftablesRenderOptions } from './context.ts';
 import type { RenderResult } from './render.ts';
 import { chainFingerprint, desiredRuleset, Emitter, emitRuleset } from './render.ts';
 import type { ElementSpec, SetSpec } from './ruleset.ts';
-import { elementId, setSpecId, valueId } from './ruleset.ts';
+import { elementId, elementVid, setSpecId, valueId } from './ruleset.ts';
 
 function asList<T>(v: T | readonly T[] | undefined): T[] {
   return v === undefined ? [] : Array.isArray(v) ? [...(v as readonly T[])] : [v as T];
@@ -15,10 +16,13 @@ function listedSpecId(set: { type?: SetKeyType; map?: SetKeyType; flags?: unknow
   return JSON.stringify([type, set.map ?? null, asList(set.flags as string | string[] | undefined).filter((f) => f !== 'dynamic').sort(), set.timeout ?? null]);
 }
 
-function keyOf(e: unknown): Expression {
-  // A set element is printed bare, or as `{"elem": {"val": ..., "timeout": ...}}` when it has properties.
-  if (e !== null && typeof e === 'object' && !Array.isArray(e) && 'elem' in e) return (e as { elem: { val: Expression } }).elem.val;
-  return e as Expression;
+function keyOf(e: unknown): { key: Expression; comment?: string } {
+  // A set element is printed bare, or as `{"elem": {"val": ..., "comment": ...}}` when it has properties.
+  if (e !== null && typeof e === 'object' && !Array.isArray(e) && 'elem' in e) {
+    const inner = (e as { elem: { val: Expression; comment?: string } }).elem;
+    return { key: inner.val, ...(inner.comment !== undefined ? { comment: inner.comment } : {}) };
+  }
+  return { key: e as Expression };
 }
 
 /**
@@ -29,7 +33,12 @@ function keyOf(e: unknown): Expression {
  * differs (base chain hooks, set types: another version's table), the table is replaced atomically.
  * Without an existing table, this is the plain full render. Pure.
  */
-export function reconcile(state: ProxyState, existing: RulesetTable | undefined, options: NftablesRenderOptions = {}): RenderResult {
+export function reconcile(
+  state: ProxyState,
+  existing: RulesetTable | undefined,
+  options: NftablesRenderOptions = {},
+  listing: { readonly rulesListed: boolean } = { rulesListed: true },
+): RenderResult {
   const d = desiredRuleset(state, options);
   const rs = d.ruleset;
   const em = new Emitter(d.ctx, rs.sets);
@@ -37,7 +46,7 @@ export function reconcile(state: ProxyState, existing: RulesetTable | undefined,
   const result = (staleChains: string[]): RenderResult => ({
     transaction: em.tx,
     full: true,
-    memo: { state, options, clusterIPs: d.clusterIPs, hairpin: d.hairpin },
+    memo: { state, options, clusterIPs: d.clusterIPs, hairpin: d.hairpin, claims: d.claims },
     staleChains,
     liveChains: [...rs.chains.keys()],
     problems: d.problems,
@@ -68,11 +77,37 @@ export function reconcile(state: ProxyState, existing: RulesetTable | undefined,
   const stale: string[] = [];
   const rewrite = [];
   const create = [];
+  // Without the rules (the cheap start-up listing), a port's chains are current when its anchor element
+  // carries the fingerprint of exactly the chains and sets it wants; the fixed chains are taken as current
+  // (the caller checked the `services` chain as a canary).
+  const current = new Set<string>();
+  if (!listing.rulesListed) {
+    for (const c of baseObjects(d.ctx).chains) current.add(c.name);
+    for (const port of d.ports.values()) {
+      if (!port.anchor) continue;
+      const [set, id] = port.anchor.key.split('\u0000') as [string, string];
+      const have = existing.sets.get(set);
+      const found = have?.elements.some((raw) => {
+        const pair = have.kind === 'map';
+        const k = keyOf(pair ? (raw as readonly [Expression, Expression])[0] : raw);
+        return elementId(k.key) === id && `${valueId(pair ? (raw as readonly [Expression, Expression])[1] : undefined)}#${k.comment ?? ''}` === port.anchor?.vid;
+      });
+      if (found && port.chains.every((c) => existing.chains.has(c))) for (const c of port.chains) current.add(c);
+    }
+  }
   for (const [name, have] of existing.chains) {
     const want = rs.chains.get(name);
     if (!want) {
-      if (have.rules.length > 0) em.flushChain(name);
+      // Unknown contents without a rule listing: flush in any case (flushing an empty chain is harmless).
+      if (have.rules.length > 0 || !listing.rulesListed) em.flushChain(name);
       stale.push(name);
+      continue;
+    }
+    if (!listing.rulesListed) {
+      if (!current.has(name)) {
+        em.flushChain(name);
+        rewrite.push(want);
+      }
       continue;
     }
     const fp = chainFingerprint(want);
@@ -95,15 +130,16 @@ export function reconcile(state: ProxyState, existing: RulesetTable | undefined,
     if (have) {
       for (const raw of have.elements) {
         const isPair = have.kind === 'map';
-        const key = keyOf(isPair ? (raw as readonly [Expression, Expression])[0] : raw);
+        const k = keyOf(isPair ? (raw as readonly [Expression, Expression])[0] : raw);
         const value = isPair ? (raw as readonly [Expression, Expression])[1] : undefined;
-        const id = elementId(key);
-        seen.set(id, valueId(value));
+        const id = elementId(k.key);
+        const vid = elementVid({ value, ...(k.comment !== undefined ? { comment: k.comment } : {}) });
+        seen.set(id, vid);
         const w = wanted.get(id);
-        if (!w || valueId(w.value) !== valueId(value)) delElems.push({ set: name, key });
+        if (!w || elementVid(w) !== vid) delElems.push({ set: name, key: k.key });
       }
     }
-    for (const [id, w] of wanted) if (seen.get(id) !== valueId(w.value)) addElems.push(w);
+    for (const [id, w] of wanted) if (seen.get(id) !== elementVid(w)) addElems.push(w);
   }
   em.elements('delete', delElems);
 

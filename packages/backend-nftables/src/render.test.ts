@@ -18,7 +18,7 @@ describe('render', () => {
     expect(verbs(r.transaction.commands).slice(0, 3)).toEqual(['add table', 'delete table', 'add table']);
     const text = r.transaction.toString();
     expect(text).toContain('numgen random mod 2 0 meta l4proto tcp dnat to 10.180.0.1:80');
-    expect(text).toContain('172.30.0.41 . tcp . 80 : goto service-ULMVA6XW-ns1/svc1/tcp/p80');
+    expect(text).toMatch(/172\.30\.0\.41 \. tcp \. 80 comment "kp:[0-9a-z]{14}" : goto service-ULMVA6XW-ns1\/svc1\/tcp\/p80/);
   });
 
   it('is deterministic', () => {
@@ -37,7 +37,8 @@ describe('render', () => {
     const next = [base[0]!, svcPort({ svc: 'svc2', clusterIP: '172.30.0.42', eps: [ep('10.180.0.4', 80)] })];
     const r = render(stateOf(next), first.memo);
     expect(r.full).toBe(false);
-    expect(verbs(r.transaction.commands)).toEqual(['flush chain', 'delete element', 'add rule', 'add element']);
+    // The chain, the hairpin pair and the anchor element (its fingerprint comment changes).
+    expect(verbs(r.transaction.commands)).toEqual(['flush chain', 'delete element', 'delete element', 'add rule', 'add element', 'add element']);
     expect(r.transaction.toString()).toContain('10.180.0.3 . 10.180.0.3');
     expect(r.transaction.toString()).toContain('10.180.0.4 . 10.180.0.4');
   });
@@ -64,6 +65,25 @@ describe('render', () => {
     const r2 = render(stateOf([]), r.memo);
     expect(r2.transaction.toString()).toContain('cluster-ips');
     expect(r2.transaction.toString()).toContain('hairpin-endpoints');
+  });
+
+  it('resolves two ports claiming one element the same way in full and partial renders (first port key wins)', () => {
+    const a = svcPort({ svc: 'a', clusterIP: '172.30.0.1', externalIPs: ['192.168.99.1'], eps: [ep('10.180.0.1', 80)] });
+    const b = svcPort({ svc: 'b', clusterIP: '172.30.0.2', externalIPs: ['192.168.99.1'], eps: [ep('10.180.0.2', 80)] });
+    const full = render(stateOf([a, b])).transaction.toString();
+    expect(full).toContain('192.168.99.1 . tcp . 80 : goto external-');
+    expect(full.match(/192\.168\.99\.1 \. tcp \. 80/g)).toHaveLength(1);
+    expect(full).toMatch(/192\.168\.99\.1 \. tcp \. 80 : goto external-[A-Z0-9]{8}-ns1\/a\//);
+    // Removing the winner hands the element to the other claimant.
+    const first = render(stateOf([a, b]));
+    const r = render(stateOf([b]), first.memo);
+    const text = r.transaction.toString();
+    expect(text).toMatch(/delete element ip kube-proxy service-ips .*192\.168\.99\.1 \. tcp \. 80/);
+    expect(text).toMatch(/add element ip kube-proxy service-ips .*192\.168\.99\.1 \. tcp \. 80 : goto external-[A-Z0-9]{8}-ns1\/b\//);
+    // Adding a loser changes nothing in the kernel for that key.
+    const back = render(stateOf([a]));
+    const r2 = render(stateOf([a, b]), back.memo);
+    expect(r2.transaction.toString()).not.toMatch(/192\.168\.99\.1 \. tcp/);
   });
 
   it('renders everything again when node facts change', () => {

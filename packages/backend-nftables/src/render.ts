@@ -5,13 +5,15 @@ import type { Command, Expression, Family, MapElement } from '@kproxy/nftables-j
 import { baseObjects } from './base.ts';
 import type { NftablesRenderOptions, RenderContext } from './context.ts';
 import { renderContext } from './context.ts';
+import { Claims, claimKey, claimOf } from './claims.ts';
+import type { Claim } from './claims.ts';
 import { Counts } from './counts.ts';
 import { concat } from './exprs.ts';
 import { fingerprint, SET } from './names.ts';
 import { renderServicePort } from './port.ts';
 import type { RenderedPort } from './port.ts';
 import type { ChainSpec, ElementSpec, Ruleset, SetSpec } from './ruleset.ts';
-import { elementId, emptyRuleset, putElement, rulesId, setSpecId, valueId } from './ruleset.ts';
+import { elementVid, emptyRuleset, putElement, rulesId, setSpecId } from './ruleset.ts';
 
 /** What a render remembers for the next partial render. Immutable; safe to keep or drop. */
 export interface RenderMemo {
@@ -21,6 +23,8 @@ export interface RenderMemo {
   readonly clusterIPs: Counts;
   /** Reference counts of the shared hairpin elements (endpoint IPs). */
   readonly hairpin: Counts;
+  /** Which ports claim each per-port map element (first claim wins). */
+  readonly claims: Claims;
 }
 
 /** Options of one render. */
@@ -107,9 +111,10 @@ class Emitter {
     }
     for (const [name, list] of [...bySet].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       const isMap = this.#sets.get(name)?.map !== undefined;
-      const elem: (Expression | MapElement)[] = list.map((e) =>
-        isMap && verb === 'add' ? ([e.key, e.value as Expression] as MapElement) : e.key,
-      );
+      const elem: (Expression | MapElement)[] = list.map((e) => {
+        const key: Expression = verb === 'add' && e.comment !== undefined ? { elem: { val: e.key, comment: e.comment } } : e.key;
+        return isMap && verb === 'add' ? ([key, e.value as Expression] as MapElement) : key;
+      });
       const element = { ...this.#scope, name, elem };
       this.cmd(verb === 'add' ? { add: { element } } : { delete: { element } });
     }
@@ -128,6 +133,9 @@ export function desiredRuleset(state: ProxyState, options: NftablesRenderOptions
   ctx: RenderContext;
   clusterIPs: Counts;
   hairpin: Counts;
+  claims: Claims;
+  /** Per port: its chains and its anchor element (claim key and expected value+comment). */
+  ports: Map<string, { chains: string[]; anchor?: { key: string; vid: string } }>;
   problems: Map<string, readonly string[]>;
 } {
   const ctx = renderContext(state, options);
@@ -139,20 +147,26 @@ export function desiredRuleset(state: ProxyState, options: NftablesRenderOptions
   const clusterIPs: string[] = [];
   const hairpin: string[] = [];
   const problems = new Map<string, readonly string[]>();
+  const claimList: Claim[] = [];
+  const ports = new Map<string, { chains: string[]; anchor?: { key: string; vid: string } }>();
   for (const [key, sp] of sortedEntries(state)) {
     const p = renderServicePort(sp, ctx);
+    const first = p.elements[0];
+    ports.set(key, { chains: p.chains.map((c) => c.name), ...(first?.comment ? { anchor: { key: claimKey(first), vid: elementVid(first) } } : {}) });
     if (p.problems.length) problems.set(key, p.problems);
     for (const c of p.chains) rs.chains.set(c.name, c);
     for (const s of p.sets) rs.sets.set(s.name, s);
-    for (const e of p.elements) putElement(rs, e);
+    for (const e of p.elements) claimList.push(claimOf(key, e));
     clusterIPs.push(...p.clusterIPs);
     hairpin.push(...p.hairpinIPs);
   }
+  const claims = Claims.of(claimList);
+  for (const c of claims.winners()) putElement(rs, c.element);
   const ciCounts = Counts.of(clusterIPs);
   const hpCounts = Counts.of(hairpin);
   for (const ip of ciCounts.values()) putElement(rs, { set: SET.clusterIPs, key: ip });
   for (const ip of hpCounts.values()) putElement(rs, hairpinElement(ip));
-  return { ruleset: rs, ctx, clusterIPs: ciCounts, hairpin: hpCounts, problems };
+  return { ruleset: rs, ctx, clusterIPs: ciCounts, hairpin: hpCounts, claims, ports, problems };
 }
 
 function sortedEntries(state: ProxyState): [string, ServicePort][] {
@@ -201,7 +215,7 @@ function renderFull(state: ProxyState, options: NftablesRenderOptions): RenderRe
   return {
     transaction: em.tx,
     full: true,
-    memo: { state, options, clusterIPs: d.clusterIPs, hairpin: d.hairpin },
+    memo: { state, options, clusterIPs: d.clusterIPs, hairpin: d.hairpin, claims: d.claims },
     staleChains: [],
     liveChains: [...d.ruleset.chains.keys()],
     problems: d.problems,
@@ -223,27 +237,36 @@ function renderPartial(
   const newChains = new Map<string, ChainSpec>();
   const oldSets = new Map<string, SetSpec>();
   const newSets = new Map<string, SetSpec>();
-  const oldElems = new Map<string, ElementSpec>();
-  const newElems = new Map<string, ElementSpec>();
+  const touched = new Map<string, Claim[]>();
   const ciDelta = new Map<string, number>();
   const hpDelta = new Map<string, number>();
   const problems = new Map<string, readonly string[]>();
   const bump = (m: Map<string, number>, k: string, d: number) => m.set(k, (m.get(k) ?? 0) + d);
-  const collect = (p: RenderedPort, chains: Map<string, ChainSpec>, sets: Map<string, SetSpec>, elems: Map<string, ElementSpec>, sign: number) => {
+  const claimsOf = (k: string): Claim[] => touched.get(k) ?? [...previous.claims.get(k)];
+  const collect = (key: string, p: RenderedPort, chains: Map<string, ChainSpec>, sets: Map<string, SetSpec>, sign: number) => {
     for (const c of p.chains) chains.set(c.name, c);
     for (const s of p.sets) sets.set(s.name, s);
-    for (const e of p.elements) elems.set(`${e.set}\u0000${elementId(e.key)}`, e);
+    for (const e of p.elements) {
+      const k = claimKey(e);
+      const list = claimsOf(k).filter((c) => c.port !== key);
+      if (sign > 0) {
+        // Keep the list sorted by port key: the first claim wins, as in a full render.
+        const at = list.findIndex((c) => c.port > key);
+        list.splice(at < 0 ? list.length : at, 0, claimOf(key, e));
+      }
+      touched.set(k, list);
+    }
     for (const ip of p.clusterIPs) bump(ciDelta, ip, sign);
     for (const ip of p.hairpinIPs) bump(hpDelta, ip, sign);
   };
   for (const key of keys) {
     const before = previous.state.servicePorts.get(key);
     const after = state.servicePorts.get(key);
-    if (before) collect(renderServicePort(before, prevCtx), oldChains, oldSets, oldElems, -1);
+    if (before) collect(key, renderServicePort(before, prevCtx), oldChains, oldSets, -1);
     if (after) {
       const p = renderServicePort(after, ctx);
       if (p.problems.length) problems.set(key, p.problems);
-      collect(p, newChains, newSets, newElems, +1);
+      collect(key, p, newChains, newSets, +1);
     }
   }
   const ci = previous.clusterIPs.with(ciDelta);
@@ -271,13 +294,11 @@ function renderPartial(
 
   const delElems: ElementSpec[] = [];
   const addElems: ElementSpec[] = [];
-  for (const [id, e] of oldElems) {
-    const n = newElems.get(id);
-    if (!n || valueId(n.value) !== valueId(e.value)) delElems.push(e);
-  }
-  for (const [id, e] of newElems) {
-    const o = oldElems.get(id);
-    if (!o || valueId(o.value) !== valueId(e.value)) addElems.push(e);
+  for (const [k, list] of touched) {
+    const was = previous.claims.get(k)[0];
+    const now = list[0];
+    if (was && (!now || now.vid !== was.vid)) delElems.push(was.element);
+    if (now && (!was || now.vid !== was.vid)) addElems.push(now.element);
   }
   for (const ip of ci.disappeared) delElems.push({ set: SET.clusterIPs, key: ip });
   for (const ip of hp.disappeared) delElems.push(hairpinElement(ip));
@@ -300,7 +321,7 @@ function renderPartial(
   return {
     transaction: em.tx,
     full: false,
-    memo: { state, options, clusterIPs: ci.counts, hairpin: hp.counts },
+    memo: { state, options, clusterIPs: ci.counts, hairpin: hp.counts, claims: previous.claims.with(touched) },
     staleChains: stale.sort(),
     liveChains: [...newChains.keys()].sort(),
     problems,

@@ -48,6 +48,8 @@ export interface ElementSpec {
   readonly set: string;
   readonly key: Expression;
   readonly value?: Expression;
+  /** Element comment: the owning port's content fingerprint on its anchor element. */
+  readonly comment?: string;
 }
 
 /** Canonical identity of an element's key within its set. */
@@ -65,6 +67,11 @@ export function elementId(key: Expression): string {
 /** Canonical form of an element's value, for change detection. */
 export function valueId(value: Expression | undefined): string {
   return value === undefined ? '' : JSON.stringify(value);
+}
+
+/** Canonical form of what an element carries besides its key (value and comment), for change detection. */
+export function elementVid(e: Pick<ElementSpec, 'value' | 'comment'>): string {
+  return `${valueId(e.value)}#${e.comment ?? ''}`;
 }
 
 /** Canonical form of a chain's rules, for change detection. */
