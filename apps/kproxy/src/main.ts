@@ -1,5 +1,5 @@
 // The kproxy executable: `node --conditions=@kproxy/source apps/kproxy/src/main.ts [kube-proxy flags]`.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, watch, writeFileSync } from 'node:fs';
 import { runCli } from './run-cli.ts';
 
 const code = await runCli(process.argv.slice(2), {
@@ -8,6 +8,11 @@ const code = await runCli(process.argv.slice(2), {
   readFile: (p) => readFileSync(p, 'utf8'),
   writeFile: (p, t) => writeFileSync(p, t),
   platform: process.platform,
+  watchFile: (path, onChange) => {
+    const watcher = watch(path, () => onChange());
+    watcher.on('error', () => onChange());
+    return () => watcher.close();
+  },
   waitForSignal: () =>
     new Promise((resolve) => {
       for (const s of ['SIGTERM', 'SIGINT'] as const) process.once(s, () => resolve(s));

@@ -106,6 +106,47 @@ describe('runCli', () => {
       rmSync(dir, { recursive: true, force: true });
     });
 
+    it('exits 1 when the config file changes (as kube-proxy does), and 0 on SIGTERM', async () => {
+      const config = [
+        'apiVersion: kubeproxy.config.k8s.io/v1alpha1',
+        'kind: KubeProxyConfiguration',
+        `clientConnection: {kubeconfig: ${JSON.stringify(kubeconfig)}}`,
+        'healthzBindAddress: 127.0.0.1:0',
+        'metricsBindAddress: ""',
+        '',
+      ].join('\n');
+      let changed: () => void = () => undefined;
+      let watched = '';
+      let sigterm: (s: string) => void = () => undefined;
+      const ok = scriptedExecutor(() => ({ exitCode: 0, stdout: '{"nftables": [{"metainfo": {"json_schema_version": 1}}]}' }));
+      const a = io({
+        executor: ok,
+        watchFile: (path, onChange) => {
+          watched = path;
+          changed = onChange;
+          return () => undefined;
+        },
+      });
+      a.io.files.set('/etc/kproxy/config.yaml', config);
+      const exit = runCli(['--config', '/etc/kproxy/config.yaml', '--hostname-override', 'win-1'], a.io);
+      let done = false;
+      void exit.then(() => (done = true));
+      for (let i = 0; i < 500 && watched === '' && !done; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(a.io.err.join('')).not.toMatch(/error/);
+      expect(watched).toBe('/etc/kproxy/config.yaml');
+      changed();
+      expect(await exit).toBe(1);
+      expect(a.io.err.join('')).toMatch(/configuration file \/etc\/kproxy\/config.yaml was updated/);
+
+      const b = io({ executor: ok, waitForSignal: () => new Promise<string>((r) => (sigterm = r)) });
+      b.io.files.set('/etc/kproxy/config.yaml', config);
+      const exit2 = runCli(['--config', '/etc/kproxy/config.yaml', '--hostname-override', 'win-1'], b.io);
+      await new Promise((r) => setTimeout(r, 200));
+      sigterm('SIGTERM');
+      expect(await exit2).toBe(0);
+      expect(b.io.err.join('')).toMatch(/shutting down/);
+    }, 30_000);
+
     it('kernelspace --dry-run prints the HNS objects for the cluster and exits 0', async () => {
       const { io: cli, exec } = io();
       const code = await runCli(['--proxy-mode', 'kernelspace', '--dry-run', '--kubeconfig', kubeconfig, '--hostname-override', 'win-1'], cli);

@@ -36,6 +36,11 @@ export interface CliIO {
   readonly platform: string;
   /** Resolves on SIGTERM or SIGINT. */
   waitForSignal(): Promise<string>;
+  /**
+   * Calls `onChange` when the file at `path` is written or replaced; returns a function that stops
+   * watching. kube-proxy exits when its config file changes, so that it is restarted with the new one.
+   */
+  watchFile?(path: string, onChange: () => void): () => void;
   readonly executor?: Executor;
   readonly clock?: Clock;
 }
@@ -139,7 +144,11 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       conntrack: conntrackCleaner({ executor, logger: logger.child({ component: 'conntrack' }) }),
     });
     logger.info({ version: KPROXY_VERSION, mode, node, families }, 'starting kproxy');
-    const signal = io.waitForSignal();
+    let unwatch: (() => void) | undefined;
+    const configChanged = new Promise<string>((resolve) => {
+      if (resolved.configFile && io.watchFile) unwatch = io.watchFile(resolved.configFile, () => resolve('config-changed'));
+    });
+    const signal = Promise.race([io.waitForSignal(), configChanged]);
     const started = daemon.start().then(
       () => undefined,
       (err: unknown) => err as Error,
@@ -151,6 +160,12 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       return EXIT.failure;
     }
     const received = 'signal' in first ? first.signal : await signal;
+    unwatch?.();
+    if (received === 'config-changed') {
+      logger.error(`the configuration file ${resolved.configFile} was updated; exiting so that kproxy restarts with it`);
+      await daemon.stop();
+      return EXIT.failure;
+    }
     logger.info({ signal: received }, 'shutting down: finishing the current sync, leaving rules in place');
     await daemon.stop();
     return EXIT.ok;
