@@ -25,7 +25,13 @@ export function loadKubeConfig(options: ConnectionOptions = {}): KubeConfig {
     } else {
       kc = new KubeConfig();
       if (options.kubeconfigPath) kc.loadFromFile(options.kubeconfigPath);
-      else if (options.inCluster) kc.loadFromCluster();
+      else if (options.inCluster) {
+        // client-node would build "https://undefined:undefined"; client-go fails with ErrNotInCluster instead.
+        if (!process.env.KUBERNETES_SERVICE_HOST || !process.env.KUBERNETES_SERVICE_PORT) {
+          throw new Error('not running in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are unset');
+        }
+        kc.loadFromCluster();
+      }
       else kc.loadFromDefault();
     }
   } catch (err) {
