@@ -213,4 +213,11 @@ async function main(): Promise<number> {
   return failures === 0 ? 0 : 1;
 }
 
+// Ctrl-C or a TERM: exit at once; the exit hooks kill our children and delete our namespaces.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    say(`\ninterrupted (${signal}): removing the namespaces and stopping kproxy`);
+    process.exit(130);
+  });
+}
 process.exitCode = await main();

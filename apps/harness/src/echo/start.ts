@@ -18,6 +18,21 @@ export interface EchoServer extends NamespaceChild {
 
 const SERVER = fileURLToPath(new URL('./server.ts', import.meta.url));
 
+// Last resort, like @kproxy/netns's exit hook: children still running when this process exits are killed
+// (a daemon would otherwise keep a deleted namespace alive). Registered once.
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function trackChild(child: ChildProcess): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const c of liveChildren) c.kill('SIGKILL');
+    });
+  }
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
+}
+
 /**
  * Spawns a Node program inside a network namespace (argv only: `ip netns exec <ns> node <file> <args>`).
  * stdin stays open: the program exits when it closes, so nothing outlives the harness.
@@ -29,6 +44,7 @@ export function spawnInNamespace(namespace: string, file: string, args: readonly
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   child.stdin?.on('error', () => undefined);
+  trackChild(child);
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());

@@ -23,6 +23,8 @@ export interface ApiBridge {
  */
 export async function bridgeToNamespace(namespace: string, targetPort: number, insidePort = 6443): Promise<ApiBridge> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kph-api-'));
+  const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeDir);
   const unix = path.join(dir, 'api.sock');
   const open = new Set<net.Socket>();
   const relay = net.createServer((inbound) => {
@@ -48,7 +50,8 @@ export async function bridgeToNamespace(namespace: string, targetPort: number, i
     await forwarder.stop(1000);
     for (const s of open) s.destroy();
     await new Promise<void>((resolve) => relay.close(() => resolve()));
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
+    process.removeListener('exit', removeDir);
   };
   try {
     const ready = JSON.parse(await firstLine(forwarder, 10_000, `API forwarder in ${namespace}`)) as { port: number };
