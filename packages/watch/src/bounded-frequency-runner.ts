@@ -136,7 +136,9 @@ export class BoundedFrequencyRunner {
     } else {
       at = (this.#lastStart ?? now) + this.#max;
     }
-    if (this.#timer !== undefined && this.#nextRunAt === at) return;
+    // A timer that fires no later than needed stays: its bounds only move when a run ends, and each run end
+    // reschedules. This keeps run() cheap when informers deliver thousands of events in a burst.
+    if (this.#timer !== undefined && this.#nextRunAt !== undefined && this.#nextRunAt <= at) return;
     this.#clearTimer();
     this.#nextRunAt = at;
     this.#timer = this.#timers.setTimeout(() => {

@@ -44,6 +44,16 @@ describe('BoundedFrequencyRunner', () => {
     expect(runner.status().lastSuccessAt).toBe(6000);
   });
 
+  it('a burst of requests keeps one timer and becomes one run', async () => {
+    const { clock, runs, runner } = setup();
+    runner.start();
+    await clock.advance(0);
+    for (let i = 0; i < 10_000; i++) runner.run();
+    expect(clock.pending).toBe(1);
+    await clock.advance(1000);
+    expect(runs).toEqual([0, 1000]);
+  });
+
   it('runs at least once per maxInterval when nothing asks', async () => {
     const { clock, runs, runner } = setup({ max: 10_000 });
     runner.start();
