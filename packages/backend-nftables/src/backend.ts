@@ -100,9 +100,9 @@ export function nftablesBackend(options: NftablesBackendOptions = {}): BackendFa
       const full =
         needFull || memo === undefined || opts.full === true || memo.state.family !== state.family || !nodeContextEqual(memo.state.node, state.node);
       if (full) {
-        // A cheap listing at start-up only; after a failure and on the periodic full sync, every rule is read
-        // so that anything someone else changed is repaired.
-        if (memo === undefined && !needFullThorough && !options.client && opts.full !== true) {
+        // A cheap listing at start-up (the first sync, full or not); after a failure and on later full syncs
+        // (every syncPeriod), every rule is read so that anything someone else changed is repaired.
+        if (memo === undefined && !needFullThorough && !options.client) {
           const listed = await listCheap(state);
           return reconcile(state, listed.table, renderOpts, { rulesListed: listed.rulesListed });
         }
