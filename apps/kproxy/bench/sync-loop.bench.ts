@@ -5,7 +5,7 @@
 // Run: node --conditions=@kproxy/source bench/sync-loop.bench.ts   (from apps/kproxy; SERVICES=... to resize)
 // Every loop is bounded in count and in time. Note: the nft fake copies its ruleset on every apply, so the
 // `backend` stage grows with the cluster here; the real backend sends partial transactions to nft.
-import type { KubeEndpointSlice, KubeService } from '@kproxy/api';
+import type { KubeEndpointSlice, KubeService, ProxyState, SyncOptions } from '@kproxy/api';
 import { LABEL_SERVICE_NAME, silentLogger, systemClock } from '@kproxy/api';
 import { nftablesBackend } from '@kproxy/backend-nftables';
 import type { ConntrackCleaner } from '@kproxy/conntrack';
@@ -13,6 +13,7 @@ import { scriptedExecutor } from '@kproxy/exec/testing';
 import { ProxyHealth } from '@kproxy/healthcheck';
 import { fakeNftClient } from '@kproxy/nftables-json/testing';
 import { WatchCache } from '@kproxy/watch';
+import type { WatchSnapshot } from '@kproxy/watch';
 import { parseCommandLine } from '../src/cli/command-line.ts';
 import { resolveOptions } from '../src/config/resolve.ts';
 import { ProxySyncer } from '../src/daemon/proxy-syncer.ts';
@@ -81,8 +82,8 @@ const syncer = new ProxySyncer({
   proxiers: [
     {
       family: 'IPv4',
-      builder: { family: 'IPv4', update: timed('build', (snap, changed, node) => builder.update(snap, changed, node)) },
-      backend: { ...backend, name: backend.name, family: backend.family, sync: timed('backend', (st, o) => backend.sync(st, o)) },
+      builder: { family: 'IPv4', update: timed('build', (snap: WatchSnapshot, changed: Iterable<string>, node: boolean) => builder.update(snap, changed, node)) },
+      backend: { ...backend, name: backend.name, family: backend.family, sync: timed('backend', (st: ProxyState, o?: SyncOptions) => backend.sync(st, o)) },
     },
   ],
   health: new ProxyHealth({ clock: systemClock, healthTimeoutMs: 60_000, families: ['IPv4'] }),
