@@ -66,6 +66,18 @@ if (args.includes('--server')) {
   }
   const loadMs = performance.now() - t0;
   process.send?.({ url: api.url, loadMs, rssMB: process.memoryUsage().rss / 2 ** 20 });
+  process.on('message', (m: { churn?: number }) => {
+    // Update the first N slices (a new endpoint address each), then report back.
+    const n = Math.min(m.churn ?? 0, SERVICES);
+    for (let i = 0; i < n; i++) {
+      const current = api.get({ kind: 'EndpointSlice', namespace: `ns-${i % 100}`, name: `svc-${i}-abcde` });
+      const endpoints = (current?.endpoints as { addresses: string[] }[]).map((e, k) =>
+        k === 0 ? { ...e, addresses: [`10.255.${(i >> 8) & 255}.${i & 255}`] } : e,
+      );
+      api.apply({ ...(current as object), endpoints } as Parameters<typeof api.apply>[0]);
+    }
+    process.send?.({ churned: n });
+  });
   process.on('disconnect', () => {
     void api.close().then(() => process.exit(0));
   });
@@ -120,6 +132,17 @@ if (args.includes('--server')) {
     merged += batch.snapshot.merged(key, 'IPv4')?.ports.get('http/TCP')?.length ?? 0;
   }
   const mergeMs = performance.now() - t1;
+  // Phase 2: 1,000 slice updates on the live watch, time until all are in a checkout.
+  const CHURN = Math.min(1000, SERVICES);
+  const t2 = performance.now();
+  child.send({ churn: CHURN });
+  let churnSeen = 0;
+  const churnDeadline = Date.now() + TIMEOUT_MS;
+  while (churnSeen < CHURN && Date.now() < churnDeadline) {
+    await new Promise((r) => setTimeout(r, 5));
+    churnSeen += watcher.checkout().changedServices.size;
+  }
+  const churnMs = performance.now() - t2;
   const peakRssMB = process.resourceUsage().maxRSS / 1024;
   await watcher.stop();
   child.disconnect();
@@ -139,6 +162,9 @@ if (args.includes('--server')) {
     cpuToCompleteSnapshotMs: Math.round(snapshotCpuMs),
     loadAverage1m: Number(os.loadavg()[0].toFixed(2)),
     mergeAllMs: Math.round(mergeMs),
+    churnUpdates: CHURN,
+    churnChangedServicesSeen: churnSeen,
+    churnUntilAllCheckedOutMs: Math.round(churnMs),
     mergedHttpEndpoints: merged,
     // RSS with @kubernetes/client-node and @kproxy/watch loaded, before any request (client-node's import
     // alone is ~85 MB over node's own ~42 MB).
