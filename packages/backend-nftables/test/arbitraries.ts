@@ -1,5 +1,6 @@
 import type { Endpoint, NodeContext, Protocol, ServicePort } from '@kproxy/api';
 import fc from 'fast-check';
+import ipaddr from 'ipaddr.js';
 import { ep, node, svcPort } from '../src/testing/index.ts';
 
 /** fast-check arbitraries of service ports and states, ordinary and hostile. */
@@ -91,3 +92,46 @@ export const nodeArb: fc.Arbitrary<NodeContext> = fc
                 : { mode: 'InterfaceNamePrefix', interfacePrefix: 'veth' },
     }),
   );
+
+/** Maps the IPv4 addresses and CIDRs the arbitraries use onto IPv6 ones, so every property also runs on ip6. */
+export function v6(text: string): string {
+  const t = text.trim();
+  const [addr, len] = t.split('/');
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(addr ?? '');
+  if (!m) return text; // not IPv4 ('bogus'): left as it is
+  const [a, b, c, d] = m.slice(1).map(Number) as [number, number, number, number];
+  const ip = ipaddr.parse(`fd00:${a.toString(16)}:${b.toString(16)}:${c.toString(16)}::${d.toString(16)}`).toString();
+  return len === undefined ? ip : `${ip}/${Math.min(128, 64 + Number(len))}`;
+}
+
+/** The IPv6 twin of an IPv4 service port from the arbitraries. */
+export function portToV6(p: ServicePort): ServicePort {
+  const e6 = (e: Endpoint): Endpoint => ({ ...e, ip: v6(e.ip) });
+  return {
+    ...p,
+    family: 'IPv6',
+    clusterIP: v6(p.clusterIP),
+    externalIPs: p.externalIPs.map(v6),
+    loadBalancerIPs: p.loadBalancerIPs.map(v6),
+    loadBalancerSourceRanges: p.loadBalancerSourceRanges.map(v6),
+    endpoints: p.endpoints.map(e6),
+    selection: {
+      ...p.selection,
+      clusterEndpoints: p.selection.clusterEndpoints.map(e6),
+      localEndpoints: p.selection.localEndpoints.map(e6),
+      allReachableEndpoints: p.selection.allReachableEndpoints.map(e6),
+    },
+  };
+}
+
+/** The IPv6 twin of a node context. */
+export function nodeToV6(n: NodeContext): NodeContext {
+  const det = n.localDetector;
+  return {
+    ...n,
+    family: 'IPv6',
+    nodeIPs: n.nodeIPs.map(v6),
+    nodePortAddresses: n.nodePortAddresses.kind === 'all' ? n.nodePortAddresses : { kind: 'ips', ips: n.nodePortAddresses.ips.map(v6) },
+    localDetector: det.mode === 'ClusterCIDR' || det.mode === 'NodeCIDR' ? { ...det, cidrs: det.cidrs.map(v6) } : det,
+  };
+}
