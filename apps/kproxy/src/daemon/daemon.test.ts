@@ -212,3 +212,30 @@ describe('Daemon', () => {
     await expect(get(healthzPort, '/healthz')).rejects.toThrow();
   });
 });
+
+describe('last-sync timestamp', () => {
+  it('is the time of the checkout, so a change queued during a sync stays newer than it', async () => {
+    const { daemon, source, runner, backends, clock } = setup();
+    const backend = backends.get('IPv4') as FakeBackend;
+    source.set('web', [servicePort('web', [endpoint('10.244.1.5')])]);
+    await daemon.start();
+    await runner().idle();
+    let release: () => void = () => undefined;
+    backend.gate = new Promise<void>((r) => (release = r));
+    source.set('web', [servicePort('web', [endpoint('10.244.1.6')])]);
+    const syncStart = clock.now();
+    const flushing = runner().flush();
+    await new Promise((r) => setTimeout(r, 5));
+    clock.advance(500);
+    source.set('web', [servicePort('web', [endpoint('10.244.1.7')])]);
+    clock.advance(500);
+    release();
+    await flushing;
+    const text = await (await get(daemon.metricsPort, '/metrics')).text();
+    const last = Number(/kubeproxy_sync_proxy_rules_last_timestamp_seconds\{ip_family="IPv4"\} (\S+)/.exec(text)?.[1]);
+    const queued = Number(/kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds\{ip_family="IPv4"\} (\S+)/.exec(text)?.[1]);
+    expect(last).toBe(syncStart / 1000);
+    expect(queued).toBe((syncStart + 500) / 1000);
+    expect(queued).toBeGreaterThan(last);
+  });
+});

@@ -89,6 +89,9 @@ export class ProxySyncer<S extends SnapshotLike = SnapshotLike> {
   /** Runs one sync of every family. Rejects with `SyncError` when any family failed. */
   async sync(): Promise<void> {
     const { source, metrics, logger, clock } = this.#o;
+    // The rules a sync writes reflect the cluster as of its checkout: the last-sync timestamp is that
+    // moment, so a change queued while a sync runs is never mistaken for one it included.
+    const checkoutAt = clock.now();
     const batch = source.checkout();
     this.#o.health.setNodeEligible(nodeEligible(batch.snapshot));
     const changed = batch.full ? new Set([...batch.changedServices, ...batch.snapshot.services.keys()]) : batch.changedServices;
@@ -107,7 +110,7 @@ export class ProxySyncer<S extends SnapshotLike = SnapshotLike> {
           ...(batch.full ? { full: true } : {}),
         });
         const end = clock.now();
-        metrics.observeSync(family, (end - start) / 1000, result.full, end);
+        metrics.observeSync(family, (end - start) / 1000, result.full, checkoutAt);
         metrics.serviceChangesPending.set(labels, 0);
         metrics.endpointChangesPending.set(labels, 0);
         this.#o.health.updated(family);

@@ -101,11 +101,14 @@ export class ProxyMetrics {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Records one successful sync of `family` that took `seconds`. */
-  observeSync(family: IPFamily, seconds: number, full: boolean, nowMs: number): void {
+  /**
+   * Records one successful sync of `family` that took `seconds`; `syncedAtMs` (the last-sync timestamp)
+   * is the time of the cluster state it applied.
+   */
+  observeSync(family: IPFamily, seconds: number, full: boolean, syncedAtMs: number): void {
     this.syncDuration.observe({ ip_family: family }, seconds);
     (full ? this.syncFullDuration : this.syncPartialDuration).observe({ ip_family: family }, seconds);
-    this.lastSyncTimestamp.set({ ip_family: family }, nowMs / 1000);
+    this.lastSyncTimestamp.set({ ip_family: family }, syncedAtMs / 1000);
   }
 
   /** The exposition text for `/metrics`. */
