@@ -32,6 +32,8 @@ export type {
   SyncRunner,
   SyncRunnerFactory,
 } from './daemon/ports.ts';
+export { noEvents } from './daemon/events.ts';
+export type { EventRecorder, EventSubject } from './daemon/events.ts';
 export { ProxySyncer } from './daemon/proxy-syncer.ts';
 export type { ProxySyncerOptions } from './daemon/proxy-syncer.ts';
 export { createLogger, formatKlogLine, levelForVerbosity } from './logging/logger.ts';

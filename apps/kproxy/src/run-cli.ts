@@ -19,6 +19,7 @@ import { probeIpvsSupport } from './mode/ipvs-support.ts';
 import { selectMode } from './mode/select-mode.ts';
 import { AVAILABLE_MODES, BACKENDS } from './wiring/backends.ts';
 import { kubeConfigFor, loadStates, stateBuilderFor, watcherFor } from './wiring/cluster.ts';
+import { apiEventRecorder } from './wiring/events.ts';
 import { familiesFor, nodeAddresses, nodeName, readNode } from './wiring/node-info.ts';
 
 /** kproxy's version. */
@@ -142,6 +143,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       logger,
       clock,
       conntrack: conntrackCleaner({ executor, logger: logger.child({ component: 'conntrack' }) }),
+      events: apiEventRecorder(kubeConfig, node, logger, clock),
+      nodeName: node,
     });
     logger.info({ version: KPROXY_VERSION, mode, node, families }, 'starting kproxy');
     let unwatch: (() => void) | undefined;

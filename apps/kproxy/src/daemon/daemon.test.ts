@@ -160,6 +160,36 @@ describe('Daemon', () => {
     expect(text).toMatch(/kubeproxy_conntrack_reconciler_deleted_entries_total\{ip_family="IPv4"\} 1/);
   });
 
+  it('records a Starting event, and FailedToStartServiceHealthcheck when a health check port is taken', async () => {
+    const events: string[] = [];
+    const clock = fakeClock();
+    const source = new FakeSource();
+    const { factory, runner } = manualRunnerFactory();
+    const net = await import('node:net');
+    const blocker = net.createServer();
+    const port = await new Promise<number>((r) => blocker.listen(0, '::', () => r((blocker.address() as { port: number }).port)));
+    const daemon = new Daemon<FakeSnapshot>({
+      config: config(),
+      mode: 'nftables',
+      source,
+      proxiers: [{ family: 'IPv4', builder: new FakeBuilder(), backend: new FakeBackend() }],
+      runnerFactory: factory,
+      logger: silentLogger,
+      clock,
+      nodeName: 'node-1',
+      events: { event: (s, type, reason) => events.push(`${s.kind}/${s.namespace ?? ''}/${s.name} ${type} ${reason}`) },
+    });
+    daemons.push(daemon);
+    source.set('lb', [servicePort('lb', [endpoint('10.244.1.5', { isLocal: true })], { healthCheckNodePort: port, externalPolicyLocal: true })]);
+    try {
+      await daemon.start();
+      await runner().idle();
+    } finally {
+      blocker.close();
+    }
+    expect(events).toEqual(['Node//node-1 Normal Starting', 'Service/ns/lb Warning FailedToStartServiceHealthcheck']);
+  });
+
   it('opens healthCheckNodePort servers for Services that have one', async () => {
     const { daemon, source, runner } = setup();
     const net = await import('node:net');

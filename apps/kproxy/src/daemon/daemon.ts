@@ -8,6 +8,8 @@ import { configurationToWire } from '../config/wire.ts';
 import { metricsServer } from '../metrics/metrics-server.ts';
 import type { MetricsServer } from '../metrics/metrics-server.ts';
 import { ProxyMetrics } from '../metrics/proxy-metrics.ts';
+import { noEvents } from './events.ts';
+import type { EventRecorder } from './events.ts';
 import type { ClusterSource, FamilyProxier, SnapshotLike, SyncRunner, SyncRunnerFactory } from './ports.ts';
 import { ProxySyncer } from './proxy-syncer.ts';
 
@@ -26,6 +28,10 @@ export interface DaemonOptions<S extends SnapshotLike = SnapshotLike> {
   readonly metrics?: ProxyMetrics;
   /** IPs the healthCheckNodePort servers listen on; empty or absent means every address. */
   readonly healthCheckAddresses?: readonly string[];
+  /** Kubernetes events (`Starting`, `FailedToStartServiceHealthcheck`). Default: none. */
+  readonly events?: EventRecorder;
+  /** The node name, for the `Starting` event. */
+  readonly nodeName?: string;
 }
 
 /**
@@ -60,6 +66,13 @@ export class Daemon<S extends SnapshotLike = SnapshotLike> {
       addresses: options.healthCheckAddresses ?? [],
       proxyHealthy: () => this.health.status().healthy,
       logger: options.logger.child({ component: 'healthcheck' }),
+      onListenError: (svc, err) =>
+        (options.events ?? noEvents).event(
+          { kind: 'Service', namespace: svc.namespace, name: svc.name },
+          'Warning',
+          'FailedToStartServiceHealthcheck',
+          `node ${options.nodeName ?? ''} failed to start healthcheck "${svc.namespace}/${svc.name}" on port ${svc.port}: ${err.message}`,
+        ),
     });
     this.syncer = new ProxySyncer<S>({
       source: options.source,
@@ -97,6 +110,7 @@ export class Daemon<S extends SnapshotLike = SnapshotLike> {
     // Until the first sync, the node counts as having a pending update (healthz answers 503).
     this.syncer.queued();
     logger.info({ mode: this.#o.mode, families: this.#o.proxiers.map((p) => p.family) }, 'waiting for the API server caches to sync');
+    if (this.#o.nodeName) (this.#o.events ?? noEvents).event({ kind: 'Node', name: this.#o.nodeName }, 'Normal', 'Starting', `Starting kproxy (${this.#o.mode}).`);
     await this.#o.source.start();
     if (this.#stopped) return;
     const { syncPeriodMs, minSyncPeriodMs } = modeSettings(config);
