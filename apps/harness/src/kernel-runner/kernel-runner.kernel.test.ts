@@ -21,14 +21,14 @@ async function namespaces(): Promise<string> {
 
 maybe('runScenarioOnKernel (nftables)', () => {
   it('replays clusterip-basics with real packets, skips SCTP with a reason, and leaves nothing behind', async () => {
-    const before = await namespaces();
-    const result = await runScenarioOnKernel(basics, { backend: 'nftables' });
+    const result = await runScenarioOnKernel(basics, { backend: 'nftables', prefix: 'kpkt' });
     console.log(`clusterip-basics on the real kernel: ${JSON.stringify(result.timings)}`);
     expect(result.failures).toEqual([]);
     expect(result.passed).toBe(true);
     expect(result.checks.length).toBeGreaterThan(5);
     expect(result.skipped.join('\n')).toMatch(/same port sctp.*SCTP/);
-    expect(await namespaces()).toBe(before);
+    // Other test files may create namespaces meanwhile: ours carry the kpkt prefix.
+    expect(await namespaces()).not.toMatch(/^kpkt-/m);
   }, 120_000);
 
   it('fails a wrong expectation with a message naming scenario, step, flow and backend', async () => {
@@ -38,7 +38,7 @@ maybe('runScenarioOnKernel (nftables)', () => {
         ? {
             ...s,
             flows: s.flows
-              .filter((f) => f.label.includes('multi-port http'))
+              .filter((f) => f.label.startsWith('multi-port http ('))
               .map((f) => ({ ...f, outcome: { verdict: 'DNAT' as const, endpoints: ['10.244.1.2:8080'], masq: false } })),
           }
         : s,
