@@ -30,6 +30,11 @@ function kubectl(...args: string[]): Promise<{ code: number; stdout: string; std
 
 const MANIFEST = `
 apiVersion: v1
+kind: Namespace
+metadata:
+  name: default
+---
+apiVersion: v1
 kind: Service
 metadata:
   name: web
@@ -73,6 +78,7 @@ maybe('kubectl against the harness', () => {
     const file = path.join(dir, 'web.yaml');
     const applied = await kubectl('apply', '--validate=false', '-f', file);
     expect(applied).toMatchObject({ code: 0 });
+    expect(applied.stdout).toContain('namespace/default created');
     expect(applied.stdout).toContain('service/web created');
     expect(applied.stdout).toContain('endpointslice.discovery.k8s.io/web-1 created');
     expect(api.get({ kind: 'Service', namespace: 'default', name: 'web' })).toMatchObject({

@@ -19,7 +19,7 @@ export function apiVersionOf(type: ResourceType): string {
   return type.group === '' ? type.version : `${type.group}/${type.version}`;
 }
 
-/** Services, EndpointSlices and Nodes. */
+/** Services, EndpointSlices, Nodes, and Namespaces (so manifests that create their namespace load). */
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   {
     plural: 'services',
@@ -40,6 +40,16 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     version: 'v1',
     namespaced: false,
     shortNames: ['no'],
+  },
+  {
+    plural: 'namespaces',
+    singular: 'namespace',
+    kind: 'Namespace',
+    listKind: 'NamespaceList',
+    group: '',
+    version: 'v1',
+    namespaced: false,
+    shortNames: ['ns'],
   },
   {
     plural: 'endpointslices',

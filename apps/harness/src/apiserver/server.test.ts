@@ -255,6 +255,18 @@ items:
     expect(api.objects()).toHaveLength(2);
   });
 
+  it('serves Namespaces: manifests that create one load; objects may live in namespaces nobody created', async () => {
+    const applied = api.loadYaml('apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a}\n---\n' +
+      'apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: team-a}\nspec: {ports: [{port: 80}]}\n');
+    expect(applied.map((o) => o.kind)).toEqual(['Namespace', 'Service']);
+    expect(names(await get('/api/v1/namespaces'))).toEqual(['team-a']);
+    expect((await get('/api/v1/namespaces/team-a')).body).toMatchObject({ kind: 'Namespace', metadata: { uid: expect.any(String) } });
+    expect((await get('/api/v1/namespaces/nobody')).status).toBe(404);
+    expect(names(await get('/api/v1/namespaces/team-a/services'))).toEqual(['s']);
+    expect((await fetch(api.url + '/api/v1/namespaces/team-a', { method: 'DELETE' })).status).toBe(200);
+    expect(names(await get('/api/v1/namespaces'))).toEqual([]);
+  });
+
   it('keeps allocated values when an update leaves them out', () => {
     const first = api.apply(service('keep'));
     const again = api.apply(service('keep', { labels: { v: '2' } }));

@@ -170,15 +170,6 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       failRemaining--;
       return send(res, failStatus, statusObject(failStatus, failStatus === 500 ? 'InternalError' : 'ServiceUnavailable', 'injected failure'));
     }
-    if (route.namespaceOnly) {
-      // kubectl sometimes looks the namespace up; every namespace exists here.
-      return send(res, 200, {
-        kind: 'Namespace',
-        apiVersion: 'v1',
-        metadata: { name: route.namespace },
-        status: { phase: 'Active' },
-      });
-    }
     const { type, namespace, name, subresource } = route;
     try {
       if (name === undefined) {
@@ -415,7 +406,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     },
     objects(kind) {
       const types = kind === undefined ? undefined : [typeOf({ kind })];
-      const all = types ?? ['Service', 'EndpointSlice', 'Node'].map((k) => typeOf({ kind: k }));
+      const all = types ?? ['Namespace', 'Service', 'EndpointSlice', 'Node'].map((k) => typeOf({ kind: k }));
       return all.flatMap((t) => store.all(t).map(copy));
     },
     loadYaml(text) {
@@ -451,10 +442,9 @@ interface ResourceRoute {
   readonly namespace?: string;
   readonly name?: string;
   readonly subresource?: 'status';
-  readonly namespaceOnly?: false;
 }
 
-function resourceRoute(parts: string[]): ResourceRoute | { namespaceOnly: true; namespace: string } | undefined {
+function resourceRoute(parts: string[]): ResourceRoute | undefined {
   let group: string;
   let version: string;
   let rest: string[];
@@ -470,11 +460,10 @@ function resourceRoute(parts: string[]): ResourceRoute | { namespaceOnly: true; 
     return undefined;
   }
   let namespace: string | undefined;
-  if (rest[0] === 'namespaces' && rest.length >= 3) {
+  // `/namespaces/{ns}/{plural}...` is a namespaced path; `/namespaces[/{name}[/status]]` is the Namespace resource.
+  if (rest[0] === 'namespaces' && rest.length >= 3 && rest[2] !== 'status') {
     namespace = rest[1];
     rest = rest.slice(2);
-  } else if (group === '' && rest[0] === 'namespaces' && rest.length === 2) {
-    return { namespaceOnly: true, namespace: rest[1] };
   }
   const type = typeForPath(group, version, rest[0]);
   if (!type || rest.length > 3 || (rest.length === 3 && rest[2] !== 'status')) return undefined;

@@ -44,6 +44,7 @@ function cellsFor(kind: string, o: KubeObject, now: number): unknown[] {
     const shown = addresses.slice(0, 3).join(',') + (addresses.length > 3 ? ` + ${addresses.length - 3} more...` : '');
     return [md.name, o.addressType ?? '', ports || '<unset>', shown || '<unset>', created];
   }
+  if (kind === 'Namespace') return [md.name, 'Active', created];
   const internal = arr(obj(o.status).addresses).map(obj).find((a) => a.type === 'InternalIP');
   return [md.name, 'Ready', '<none>', created, String(internal?.address ?? '<none>')];
 }
@@ -52,6 +53,7 @@ const COLUMNS: Record<string, string[]> = {
   Service: ['Name', 'Type', 'Cluster-IP', 'External-IP', 'Port(s)', 'Age'],
   EndpointSlice: ['Name', 'AddressType', 'Ports', 'Endpoints', 'Age'],
   Node: ['Name', 'Status', 'Roles', 'Age', 'Internal-IP'],
+  Namespace: ['Name', 'Status', 'Age'],
 };
 
 /** A Table of `items` of one kind. */
