@@ -19,6 +19,9 @@ function isHostPort(text: string): boolean {
   return host === '' || isIP(host) !== 0;
 }
 
+/** Interface names (and prefixes) kproxy accepts: what Linux allows in practice, nothing that needs quoting. */
+const IFNAME = /^[A-Za-z0-9_.@+-]{1,15}$/;
+
 const IPVS_SCHEDULERS = ['', 'rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'sh', 'dh', 'sed', 'nq', 'mh'];
 
 /**
@@ -55,10 +58,10 @@ export function validateConfiguration(config: KubeProxyConfiguration): void {
   need((DETECT_LOCAL_MODES as readonly string[]).includes(config.detectLocalMode),
     `detectLocalMode: must be one of ${DETECT_LOCAL_MODES.join(', ')}, got ${JSON.stringify(config.detectLocalMode)}`);
   if (config.detectLocalMode === 'BridgeInterface') {
-    need(/^[^\s/]{1,15}$/.test(config.detectLocal.bridgeInterface), 'detectLocal.bridgeInterface: must be a valid interface name with detectLocalMode BridgeInterface');
+    need(IFNAME.test(config.detectLocal.bridgeInterface), 'detectLocal.bridgeInterface: must be a valid interface name with detectLocalMode BridgeInterface');
   }
   if (config.detectLocalMode === 'InterfaceNamePrefix') {
-    need(/^[^\s/]{1,15}$/.test(config.detectLocal.interfaceNamePrefix), 'detectLocal.interfaceNamePrefix: must be a valid interface name prefix with detectLocalMode InterfaceNamePrefix');
+    need(IFNAME.test(config.detectLocal.interfaceNamePrefix), 'detectLocal.interfaceNamePrefix: must be a valid interface name prefix with detectLocalMode InterfaceNamePrefix');
   }
   const npa = config.nodePortAddresses;
   for (const a of npa) need(a === 'primary' || isCIDR(a), `nodePortAddresses: ${JSON.stringify(a)} is neither a CIDR nor "primary"`);

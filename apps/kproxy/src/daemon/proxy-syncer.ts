@@ -100,11 +100,11 @@ export class ProxySyncer<S extends SnapshotLike = SnapshotLike> {
       const family = proxier.family;
       const labels = { ip_family: family };
       const before = this.#built.get(family);
-      const update = proxier.builder.update(batch.snapshot, changed, batch.nodeChanged || batch.full);
-      this.#built.set(family, update.state);
-      this.#countChanges(family, before, update.state, update.changes.changes.keys());
       const start = clock.now();
       try {
+        const update = proxier.builder.update(batch.snapshot, changed, batch.nodeChanged || batch.full);
+        this.#built.set(family, update.state);
+        this.#countChanges(family, before, update.state, update.changes.changes.keys());
         const result = await proxier.backend.sync(update.state, {
           changes: update.changes,
           ...(batch.full ? { full: true } : {}),
