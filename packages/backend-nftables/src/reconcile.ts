@@ -5,7 +5,7 @@ import type { NftablesRenderOptions } from './context.ts';
 import type { RenderResult } from './render.ts';
 import { chainFingerprint, desiredRuleset, Emitter, emitRuleset } from './render.ts';
 import type { ElementSpec, SetSpec } from './ruleset.ts';
-import { elementId, elementVid, setSpecId, valueId } from './ruleset.ts';
+import { elementId, elementVid, setSpecId } from './ruleset.ts';
 
 function asList<T>(v: T | readonly T[] | undefined): T[] {
   return v === undefined ? [] : Array.isArray(v) ? [...(v as readonly T[])] : [v as T];
@@ -73,6 +73,21 @@ export function reconcile(
     return result([]);
   }
 
+  // Existing elements by set, then id: key and value+comment. Built once (the anchor checks and the element
+  // diff both use it), so the reconcile stays linear in the number of elements.
+  const listed = new Map<string, Map<string, { key: Expression; vid: string }>>();
+  for (const [name, have] of existing.sets) {
+    if (rs.sets.get(name)?.dynamic) continue;
+    const m = new Map<string, { key: Expression; vid: string }>();
+    const isPair = have.kind === 'map';
+    for (const raw of have.elements) {
+      const k = keyOf(isPair ? (raw as readonly [Expression, Expression])[0] : raw);
+      const value = isPair ? (raw as readonly [Expression, Expression])[1] : undefined;
+      m.set(elementId(k.key), { key: k.key, vid: elementVid({ value, ...(k.comment !== undefined ? { comment: k.comment } : {}) }) });
+    }
+    listed.set(name, m);
+  }
+
   // 1. Empty the chains that differ or are no longer wanted (before sets their rules use go away).
   const stale: string[] = [];
   const rewrite = [];
@@ -86,12 +101,7 @@ export function reconcile(
     for (const port of d.ports.values()) {
       if (!port.anchor) continue;
       const [set, id] = port.anchor.key.split('\u0000') as [string, string];
-      const have = existing.sets.get(set);
-      const found = have?.elements.some((raw) => {
-        const pair = have.kind === 'map';
-        const k = keyOf(pair ? (raw as readonly [Expression, Expression])[0] : raw);
-        return elementId(k.key) === id && `${valueId(pair ? (raw as readonly [Expression, Expression])[1] : undefined)}#${k.comment ?? ''}` === port.anchor?.vid;
-      });
+      const found = listed.get(set)?.get(id)?.vid === port.anchor.vid;
       if (found && port.chains.every((c) => existing.chains.has(c))) for (const c of port.chains) current.add(c);
     }
   }
@@ -124,22 +134,13 @@ export function reconcile(
   const delElems: ElementSpec[] = [];
   for (const [name, want] of rs.sets) {
     if (want.dynamic) continue;
-    const have = existing.sets.get(name);
     const wanted = rs.elements.get(name) ?? new Map<string, ElementSpec>();
-    const seen = new Map<string, string>();
-    if (have) {
-      for (const raw of have.elements) {
-        const isPair = have.kind === 'map';
-        const k = keyOf(isPair ? (raw as readonly [Expression, Expression])[0] : raw);
-        const value = isPair ? (raw as readonly [Expression, Expression])[1] : undefined;
-        const id = elementId(k.key);
-        const vid = elementVid({ value, ...(k.comment !== undefined ? { comment: k.comment } : {}) });
-        seen.set(id, vid);
-        const w = wanted.get(id);
-        if (!w || elementVid(w) !== vid) delElems.push({ set: name, key: k.key });
-      }
+    const seen = listed.get(name) ?? new Map<string, { key: Expression; vid: string }>();
+    for (const [id, e] of seen) {
+      const w = wanted.get(id);
+      if (!w || elementVid(w) !== e.vid) delElems.push({ set: name, key: e.key });
     }
-    for (const [id, w] of wanted) if (seen.get(id) !== elementVid(w)) addElems.push(w);
+    for (const [id, w] of wanted) if (seen.get(id)?.vid !== elementVid(w)) addElems.push(w);
   }
   em.elements('delete', delElems);
 
