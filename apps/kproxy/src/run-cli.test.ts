@@ -59,6 +59,19 @@ describe('runCli', () => {
     expect(exec.calls).toHaveLength(0);
   });
 
+  it('explains without any cluster access, from the ruleset alone', async () => {
+    // nft answers with an empty ruleset: the packet is left untouched.
+    const exec = scriptedExecutor((call) =>
+      call.file === 'nft' ? { exitCode: 0, stdout: '{"nftables": [{"metainfo": {"version": "1.0.6", "json_schema_version": 1}}]}' } : undefined,
+    );
+    const { io: cli } = io({ executor: exec });
+    const code = await runCli(['explain', '--src', '10.0.0.1', '--dst', '10.96.0.1', '--port', '443', '--kubeconfig', '/nonexistent/kubeconfig'], cli);
+    expect(cli.err.join('')).toMatch(/explaining without endpoint-selection reasons/);
+    expect(code).toBe(0);
+    expect(cli.out.join('')).toMatch(/left untouched and goes on to 10.96.0.1:443/);
+    expect(exec.calls.every((c) => c.file === 'nft')).toBe(true);
+  });
+
   it('writes the defaulted configuration with --write-config-to', async () => {
     const { io: cli } = io();
     expect(await runCli(['--write-config-to', '/out.yaml', '--cluster-cidr', '10.244.0.0/16'], cli)).toBe(0);

@@ -11,7 +11,7 @@ import { resolveOptions } from './config/resolve.ts';
 import type { ResolvedOptions } from './config/resolve.ts';
 import { configurationToYaml } from './config/wire.ts';
 import { describePlans, planAll } from './commands/diff.ts';
-import { runExplain } from './commands/explain.ts';
+import { packetFromArgs, runExplain } from './commands/explain.ts';
 import { Daemon } from './daemon/daemon.ts';
 import type { SyncRunnerFactory } from './daemon/ports.ts';
 import { createLogger } from './logging/logger.ts';
@@ -102,6 +102,25 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     for (const w of selection.warnings) logger.warn(w);
     const mode = selection.mode;
     const node = nodeName(config.hostnameOverride);
+    const factory = BACKENDS.get(mode);
+
+    if (cl.command === 'explain' && cl.explain) {
+      // The trace only needs the kernel; endpoint-selection reasons also need the cluster, when reachable.
+      const packet = packetFromArgs(cl.explain);
+      if (!factory) return usageError(io, `proxy mode "${mode}" has no backend in this build`);
+      const backends = new Map<IPFamily, Backend>([[packet.family, factory(packet.family)(components(`${mode}-${packet.family}`))]]);
+      const state = await (async () => {
+        const kubeConfig = kubeConfigFor(config, resolved.master);
+        const { states } = await loadStates({ config, kubeConfig, node, families: [packet.family], logger, clock, timeoutMs: 10_000 });
+        return states.get(packet.family);
+      })().catch((err: unknown) => {
+        logger.warn(`cannot read the cluster, explaining without endpoint-selection reasons: ${(err as Error).message}`);
+        return undefined;
+      });
+      io.stdout(await runExplain({ args: cl.explain, backends, mode, ...(state ? { state } : {}) }));
+      return EXIT.ok;
+    }
+
     const kubeConfig = kubeConfigFor(config, resolved.master);
     const families = familiesFor(config.bindAddress, nodeAddresses(await readNode(kubeConfig, node, logger, cl.command === 'run' ? 10 : 3)));
 
@@ -110,22 +129,9 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       for (const state of states.values()) io.stdout(dryRunWinkernel(state).text);
       return EXIT.ok;
     }
-    const factory = BACKENDS.get(mode);
     if (!factory) return usageError(io, `proxy mode "${mode}" has no backend in this build`);
     const backends = new Map<IPFamily, Backend>(families.map((f) => [f, factory(f)(components(`${mode}-${f}`))]));
 
-    if (cl.command === 'explain' && cl.explain) {
-      // Endpoint-selection reasons need the cluster; the trace itself only needs the kernel.
-      const state = await loadStates({ config, kubeConfig, node, families, logger, clock, timeoutMs: 10_000 })
-        .then((r) => r.states)
-        .catch((err: unknown) => {
-          logger.warn(`cannot read the cluster, explaining without endpoint-selection reasons: ${(err as Error).message}`);
-          return undefined;
-        });
-      const family = cl.explain.dst.includes(':') ? 'IPv6' : 'IPv4';
-      io.stdout(await runExplain({ args: cl.explain, backends, mode, ...(state?.get(family) ? { state: state.get(family) } : {}) }));
-      return EXIT.ok;
-    }
     if (cl.command === 'diff') {
       const { states } = await loadStates({ config, kubeConfig, node, families, logger, clock });
       io.stdout(describePlans(await planAll(backends, states), cl.diff?.json ?? false));
