@@ -6,7 +6,7 @@ export type { DaemonArgsOptions } from './daemon-args.ts';
 export { DAEMON_ENTRY, daemonAvailable, newestMetric, sampleHealth, sampleSyncTimes, startDaemon, waitForSync } from './daemon.ts';
 export type { DaemonEndpoints, DaemonProcess, HealthSample, SyncTimes } from './daemon.ts';
 export { kernelTarget } from './kernel-target.ts';
-export type { KernelTargetOptions } from './kernel-target.ts';
+export type { KernelTarget, KernelTargetOptions } from './kernel-target.ts';
 export { observationOf } from './observe.ts';
 export { runScenarioOnKernel, unsendableReason, withoutUnsendable } from './run.ts';
 export type { KernelRunOptions, KernelScenarioResult } from './run.ts';

@@ -69,7 +69,17 @@ function toKube(o: ScenarioObject): KubeObject {
  * servers, the embedded API server bridged into the node namespace, and the daemon running there.
  * `@kproxy/conformance`'s `runScenario` drives it and does every comparison.
  */
-export function kernelTarget(options: KernelTargetOptions = {}): ScenarioTarget & { readonly timings: Record<string, number>; daemonLog(): string } {
+/** The real-kernel target: a ScenarioTarget plus timings, the daemon's log and the node namespace's name. */
+export interface KernelTarget extends ScenarioTarget {
+  /** Milliseconds spent per phase so far. */
+  readonly timings: Record<string, number>;
+  /** The daemon's last log lines ('' in-process). */
+  daemonLog(): string;
+  /** The node namespace's name once started (to inspect or tamper with its ruleset in tests). */
+  nodeNamespace(): string | undefined;
+}
+
+export function kernelTarget(options: KernelTargetOptions = {}): KernelTarget {
   const backend = options.backend ?? 'nftables';
   const logger = options.logger ?? silentLogger;
   const settleMs = options.settleMs ?? 4000;
@@ -118,6 +128,7 @@ export function kernelTarget(options: KernelTargetOptions = {}): ScenarioTarget 
     backend,
     timings,
     daemonLog: () => daemon?.logTail(60) ?? '',
+    nodeNamespace: () => topology?.node.name,
     async start(s: Scenario): Promise<void> {
       scenario = s;
       const layout = kernelLayout(s, options.prefix ?? 'kpk');
