@@ -91,6 +91,10 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
 
   try {
     if (resolved.cleanup) return await cleanupAll(components('cleanup'));
+    if (resolved.initOnly) {
+      logger.info('--init-only: the configuration is valid and kproxy needs no privileged initialisation; exiting');
+      return EXIT.ok;
+    }
     const selection = await selectMode({
       requested: config.mode as ProxyMode,
       platform: io.platform,

@@ -15,7 +15,8 @@ export type FlagTarget =
         | 'metricsPort'
         | 'strictProxyMode'
         | 'dryRun'
-        | 'output';
+        | 'initOnly'
+        | 'vmodule';
     };
 
 /** One command-line flag. */
@@ -47,6 +48,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'write-config-to', kind: 'string', target: o('writeConfigTo'), help: 'If set, write the default configuration values to this file and exit.' },
   { name: 'cleanup', kind: 'bool', target: o('cleanup'), help: 'If true cleanup the rules of every mode and exit.' },
   { name: 'version', kind: 'bool', target: o('version'), help: 'Print version information and quit.' },
+  { name: 'init-only', kind: 'bool', target: o('initOnly'), help: 'If true, perform any initialization steps that must be done with full root privileges, and then exit (kproxy has none: it validates its configuration and exits).' },
   { name: 'feature-gates', kind: 'boolMap', target: c('featureGates'), help: 'A set of key=value pairs that describe feature gates.' },
   { name: 'kubeconfig', kind: 'string', target: c('clientConnection.kubeconfig'), help: 'Path to kubeconfig file with authorization information.' },
   { name: 'master', kind: 'string', target: o('master'), help: 'The address of the Kubernetes API server (overrides any value in kubeconfig).' },
@@ -100,6 +102,8 @@ export const FLAGS: readonly FlagSpec[] = [
   // Logging
   { name: 'v', short: 'v', kind: 'int', target: c('logging.verbosity'), overridesFile: true, help: 'Number for the log level verbosity (klog-like: 0-1 info, 2-4 debug, 5+ trace).' },
   { name: 'logging-format', kind: 'string', target: c('logging.format'), overridesFile: true, help: 'Sets the log format: "text" or "json".' },
+  { name: 'log-flush-frequency', kind: 'duration', target: c('logging.flushFrequency'), overridesFile: true, help: 'Maximum number of seconds between log flushes (accepted; pino writes synchronously).' },
+  { name: 'vmodule', kind: 'string', target: o('vmodule'), help: 'Per-file verbosity (accepted for compatibility; kproxy applies -v globally).' },
   // kproxy extensions
   { name: 'strict-proxy-mode', kind: 'bool', target: o('strictProxyMode'), extension: true, help: 'Refuse to start instead of falling back when the requested mode is unusable (e.g. ipvs without kernel support).' },
   { name: 'dry-run', kind: 'bool', target: o('dryRun'), extension: true, help: 'kernelspace on Linux: print the HNS objects for the current cluster state and exit.' },

@@ -85,6 +85,13 @@ describe('flags', () => {
     expect(r.config.healthzBindAddress).toBe('127.0.0.1:0');
   });
 
+  it('accept kube-proxy\'s logging and init flags', () => {
+    const r = resolve(['--log-flush-frequency', '10s', '--vmodule', 'proxier=4', '--init-only']);
+    expect(r.config.logging.flushFrequency).toBe(10_000);
+    expect(r.initOnly).toBe(true);
+    expect(r.warnings.join('\n')).toMatch(/--vmodule is accepted but has no effect/);
+  });
+
   it('accept -v N, --v N and -vN', () => {
     for (const argv of [['-v', '3'], ['--v', '3'], ['-v3'], ['--v=3']]) expect(resolve(argv).config.logging.verbosity).toBe(3);
   });

@@ -18,6 +18,8 @@ export interface ResolvedOptions {
   /** Refuse instead of falling back when the requested mode cannot work here. */
   readonly strictProxyMode: boolean;
   readonly dryRun: boolean;
+  /** `--init-only`: validate and exit (kproxy has no privileged initialisation). */
+  readonly initOnly: boolean;
   /** True when `mode` came from neither a flag nor the file (kproxy picked its default). */
   readonly modeDefaulted: boolean;
   /** Things to log at start-up (ignored and deprecated flags, ...). */
@@ -58,6 +60,7 @@ export function resolveOptions(flags: ReadonlyMap<string, unknown>, readFile: (p
     const spec = specs.get(name);
     if (!spec) throw new ConfigError(`unknown flag: --${name}`);
     if (spec.deprecated) warnings.push(`flag --${name} is deprecated: ${spec.deprecated}`);
+    if (name === 'vmodule') warnings.push('flag --vmodule is accepted but has no effect: kproxy applies -v to every component');
     if ('option' in spec.target) options[spec.target.option] = value;
   }
   const configFile = typeof options.config === 'string' && options.config !== '' ? options.config : undefined;
@@ -114,6 +117,7 @@ export function resolveOptions(flags: ReadonlyMap<string, unknown>, readFile: (p
     ...(typeof options.writeConfigTo === 'string' && options.writeConfigTo !== '' ? { writeConfigTo: options.writeConfigTo } : {}),
     strictProxyMode: options.strictProxyMode === true,
     dryRun: options.dryRun === true,
+    initOnly: options.initOnly === true,
     modeDefaulted,
     warnings,
   };
