@@ -6,7 +6,7 @@ import type { ClusterSnapshot } from '@kproxy/state';
 import { ObjectStore } from './object-store.ts';
 import { proxyOptionsFor } from './proxy-options.ts';
 import type { NodePortDefault } from './proxy-options.ts';
-import { observeTrace } from './outcome.ts';
+import { formatOutcome, observeTrace } from './outcome.ts';
 import type { Observation } from './outcome.ts';
 import { flowPacket } from './packet.ts';
 import type { AffinityCheck, Flow, ObjectRef, Scenario, ScenarioObject } from './scenario.ts';
@@ -44,6 +44,12 @@ export interface BackendUnderTest {
 export interface FakeTargetOptions {
   /** Start time of the fake clock, ms. Default 1_700_000_000_000. */
   readonly startTime?: number;
+  /**
+   * Check sync semantics besides the flows (default true): a repeated sync of an unchanged state must send
+   * nothing (else the sync step fails), and every flow is also traced on a fresh backend fully synced with
+   * the same state, which must agree (a partial sync converges to what a full one makes).
+   */
+  readonly checkSyncs?: boolean;
 }
 
 const refusingExecutor: Executor = {
@@ -98,7 +104,9 @@ export function fakeTarget(under: BackendUnderTest, options: FakeTargetOptions =
   let now = options.startTime ?? 1_700_000_000_000;
   const clock: Clock = { now: () => now };
   const affinity = new AffinityTable({ clock });
-  const backends = new Map<IPFamily, { backend: Backend; builder: StateBuilder; last?: ProxyState }>();
+  const checkSyncs = options.checkSyncs ?? true;
+  let env: Map<IPFamily, FakeEnvironment> | undefined;
+  const backends = new Map<IPFamily, { backend: Backend; builder: StateBuilder; last?: ProxyState; fresh?: Backend }>();
   // Services (`ns/name`) touched since the last sync, and whether the Node was.
   const touched = new Set<string>();
   let nodeTouched = true;
@@ -127,14 +135,17 @@ export function fakeTarget(under: BackendUnderTest, options: FakeTargetOptions =
       const proxyOptions = proxyOptionsFor(s.node, under.nodePortDefault);
       for (const family of s.node.families) {
         const node = nodeContextFrom(store.node(), family, proxyOptions);
-        const backend = await under.create({
+        const e: FakeEnvironment = {
           family,
           node,
           localAddresses: [...node.nodeIPs, LOOPBACK[family]],
           serviceCIDRs: s.node.serviceCIDRs.filter((c) => c.includes(':') === (family === 'IPv6')),
           interfaces: { pod: s.node.podInterface, external: s.node.externalInterface },
           components: { logger: silentLogger, clock, executor: refusingExecutor },
-        });
+        };
+        env ??= new Map();
+        env.set(family, e);
+        const backend = await under.create(e);
         if (backend.family !== family) throw new Error(`${under.name}: create() for ${family} returned a ${backend.family} backend`);
         backends.set(family, { backend, builder: new StateBuilder({ family, node: proxyOptions }) });
       }
@@ -164,17 +175,33 @@ export function fakeTarget(under: BackendUnderTest, options: FakeTargetOptions =
     async sync() {
       if (!nodeTouched && touched.size === 0 && [...backends.values()].every((b) => b.last)) return;
       const snapshot = snapshotOf(store);
-      for (const b of backends.values()) {
+      for (const [family, b] of backends) {
         const update = b.builder.update(snapshot, touched, nodeTouched);
         await b.backend.sync(update.state, b.last ? { changes: update.changes } : { full: true });
         b.last = update.state;
+        if (!checkSyncs) continue;
+        const again = await b.backend.sync(update.state, { changes: { full: false, nodeChanged: false, changes: new Map() } });
+        if (again.operations !== 0) {
+          throw new Error(`${under.name} ${family}: a repeated sync of an unchanged state sent ${again.operations} operation(s)`);
+        }
+        b.fresh = await under.create(env?.get(family) as FakeEnvironment);
+        await b.fresh.sync(update.state, { full: true });
       }
       touched.clear();
       nodeTouched = false;
     },
     async send(flow: Flow): Promise<Observation> {
-      const { backend } = need(flow.family);
-      return observeTrace(await backend.explain(flowPacket(requireScenario(scenario).node, flow)));
+      const { backend, fresh } = need(flow.family);
+      const packet = flowPacket(requireScenario(scenario).node, flow);
+      const observed = observeTrace(await backend.explain(packet));
+      if (!fresh) return observed;
+      const full = observeTrace(await fresh.explain(packet));
+      const same =
+        full.verdict === observed.verdict &&
+        full.masq === observed.masq &&
+        full.endpoints.join(',') === observed.endpoints.join(',');
+      if (same) return observed;
+      return { ...observed, problems: [`after partial syncs it traces ${formatOutcome(observed)}, a full sync of the same state ${formatOutcome(full)}`] };
     },
     async connect(check: AffinityCheck) {
       const { backend, last } = need(check.family);

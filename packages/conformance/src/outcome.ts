@@ -16,6 +16,11 @@ export interface Observation {
   readonly indistinct?: readonly Verdict[];
   /** Extra detail for failure messages (a tracer's path, a probe's errors). */
   readonly detail?: string;
+  /**
+   * Inconsistencies the target found besides the outcome (e.g. the fake target: a partial sync that traces
+   * differently from a full one). Any problem fails the check, whatever the outcome.
+   */
+  readonly problems?: readonly string[];
 }
 
 /** The observation a backend's trace amounts to. Pure. */

@@ -106,4 +106,34 @@ steps:
     const r2 = await runScenario(byName('hairpin'), fakeTarget(failing));
     expect(r2.failures).toEqual(['[failing] hairpin step -1 (setup) : threw Error: kernel said no']);
   });
+
+  it('fails a backend whose repeated sync of an unchanged state still sends operations', async () => {
+    const chatty: BackendUnderTest = {
+      name: 'chatty',
+      async create(env) {
+        const inner = (await modelBackend.create(env)) as Backend;
+        return { ...inner, sync: async (state, options) => ({ ...(await inner.sync(state, options)), operations: 1 }) };
+      },
+    };
+    const result = await runScenario(byName('hairpin'), fakeTarget(chatty));
+    expect(result.failures).toEqual(['[chatty] hairpin step -1 (setup) : threw Error: chatty IPv4: a repeated sync of an unchanged state sent 1 operation(s)']);
+    // Without the sync checks the same backend passes.
+    expect((await runScenario(byName('hairpin'), fakeTarget(chatty, { checkSyncs: false }))).failures).toEqual([]);
+  });
+
+  it('fails a backend whose partial syncs do not converge to what a full sync makes', async () => {
+    const lazy: BackendUnderTest = {
+      name: 'lazy',
+      async create(env) {
+        const inner = (await modelBackend.create(env)) as Backend;
+        // Applies only full syncs: partial ones are acknowledged and dropped.
+        return { ...inner, sync: async (state, options) => (options?.full ? inner.sync(state, options) : { full: false, operations: 0, bytes: 0 }) };
+      },
+    };
+    const result = await runScenario(byName('updates-and-deletions'), fakeTarget(lazy));
+    expect(result.passed).toBe(false);
+    expect(result.failures[0]).toContain(
+      '[lazy] updates-and-deletions step 2 (expect) flow "endpoint added by a second slice (from pod tcp 10.96.13.10:80)": missing endpoints 10.244.2.3:8080; after partial syncs it traces DNAT {10.244.1.2:8080} masq=false, a full sync of the same state DNAT {10.244.1.2:8080, 10.244.2.3:8080} masq=false',
+    );
+  });
 });

@@ -116,7 +116,7 @@ export async function runScenario(scenario: Scenario, target: ScenarioTarget): P
 async function checkFlow(scenario: Scenario, target: ScenarioTarget, step: number, flow: Flow): Promise<CheckResult> {
   const { outcome, note } = expectedFor(flow, target.backend);
   const observed = await target.send(flow);
-  const problem = compareOutcome(outcome, observed);
+  const problem = [compareOutcome(outcome, observed), ...(observed.problems ?? [])].filter(Boolean).join('; ') || undefined;
   const base = {
     scenario: scenario.name,
     backend: target.backend,
