@@ -78,15 +78,19 @@ export function nftablesBackend(options: NftablesBackendOptions = {}): BackendFa
           return !('metainfo' in i) && body?.table === ctx.table;
         });
       };
-      for (const what of ['chains', 'sets', 'maps']) items.push(...(await run(['-j', 'list', what, ctx.family])));
+      // Independent reads: run them side by side.
+      const canaryRules = run(['-j', 'list', 'chain', ctx.family, ctx.table, CHAIN.services]).then(
+        (l) => l.filter((i) => 'rule' in i),
+        (err: unknown) => {
+          if (err instanceof Error && err.name === 'NotFoundError') return [] as ListItem[];
+          throw err;
+        },
+      );
+      const parts = await Promise.all([...['chains', 'sets', 'maps'].map((what) => run(['-j', 'list', what, ctx.family])), canaryRules]);
+      const rules = parts.pop() as ListItem[];
+      for (const p of parts) items.push(...p);
       if (items.length === 0) return { table: undefined, rulesListed: true };
       const canary = baseObjects(ctx).chains.find((c) => c.name === CHAIN.services);
-      let rules: ListItem[] = [];
-      try {
-        rules = (await run(['-j', 'list', 'chain', ctx.family, ctx.table, CHAIN.services])).filter((i) => 'rule' in i);
-      } catch (err) {
-        if (!(err instanceof Error && err.name === 'NotFoundError')) throw err;
-      }
       const last = rules[rules.length - 1] as { rule: { comment?: string } } | undefined;
       if (!canary || rules.length !== canary.rules.length || last?.rule.comment !== chainFingerprint(canary)) {
         return { table: await listTable(state), rulesListed: true };
