@@ -57,6 +57,21 @@ maybe('kproxy daemon against an API server, programming nftables in a namespace'
           ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
           endpoints: [{ addresses: ['10.244.1.5'], conditions: { ready: true }, nodeName: 'node-2' }],
         });
+        api.create({
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { namespace: 'default', name: 'dns' },
+          spec: { type: 'ClusterIP', clusterIP: '10.96.0.53', clusterIPs: ['10.96.0.53'], ipFamilies: ['IPv4'], ports: [{ name: 'dns', port: 53, protocol: 'UDP', targetPort: 5353 }] },
+        });
+        const dnsSlice = (addresses: string[]) => ({
+          apiVersion: 'discovery.k8s.io/v1',
+          kind: 'EndpointSlice',
+          metadata: { namespace: 'default', name: 'dns-1', labels: { 'kubernetes.io/service-name': 'dns' } },
+          addressType: 'IPv4',
+          ports: [{ name: 'dns', port: 5353, protocol: 'UDP' }],
+          endpoints: addresses.map((a) => ({ addresses: [a], conditions: { ready: true }, nodeName: 'node-2' })),
+        });
+        api.create(dnsSlice(['10.244.2.7', '10.244.2.8']));
         const kubeconfig = join(dir, 'kubeconfig');
         writeFileSync(kubeconfig, api.kubeconfigYaml());
         const healthz = await freePort();
@@ -99,6 +114,26 @@ maybe('kproxy daemon against an API server, programming nftables in a namespace'
         out.length = 0;
         expect(await runCli(['diff', ...common], side)).toBe(0);
         expect(out.join('')).toBe('IPv4 (nftables): no changes; the kernel already matches the cluster.\n');
+
+        // A UDP endpoint goes away: its conntrack entries are deleted, the other endpoint's stay.
+        const insert = (sport: number, replySrc: string) =>
+          ns.run('conntrack', [
+            '-I', '-p', 'udp', '-s', '10.244.0.9', '-d', '10.96.0.53', '--sport', String(sport), '--dport', '53',
+            '--reply-src', replySrc, '--reply-dst', '10.244.0.9', '--reply-port-src', '5353', '--reply-port-dst', String(sport),
+            '-t', '120', '-u', 'SEEN_REPLY',
+          ]);
+        const conntrackTool = await ns.executor.run('conntrack', ['--version']).then((r) => r.exitCode === 0, () => false);
+        if (conntrackTool) {
+          await insert(41001, '10.244.2.7');
+          await insert(41002, '10.244.2.8');
+          const objects = api.objects('EndpointSlice') as { metadata: { name: string; resourceVersion?: string } }[];
+          const current = objects.find((o) => o.metadata.name === 'dns-1');
+          api.update({ ...dnsSlice(['10.244.2.8']), metadata: { ...dnsSlice([]).metadata, resourceVersion: current?.metadata.resourceVersion } });
+          await until('stale conntrack entry deleted', async () => !(await ns.run('conntrack', ['-L', '-p', 'udp'])).stdout.includes('sport=41001'));
+          expect((await ns.run('conntrack', ['-L', '-p', 'udp'])).stdout).toContain('sport=41002');
+        } else {
+          console.warn('skipping the conntrack part: the conntrack tool is not installed');
+        }
 
         // A change in the cluster reaches the kernel.
         api.delete({ kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', namespace: 'default', name: 'web-1' });
