@@ -24,8 +24,11 @@ if ! command -v npm >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm
 fi
 
+# `npm install` (which follows package-lock.json) rather than `npm ci`: the registry reachable here does not
+# serve every platform's optional binaries (e.g. @swc/core-darwin-arm64), so the lock cannot list them and
+# `npm ci` refuses it as out of sync. Installed versions still come from the lock.
 if [ ! -x node_modules/.bin/nx ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: npm ci"
-  npm ci --no-fund --no-audit --loglevel=error
+  echo "setup: npm install (from package-lock.json)"
+  npm install --no-fund --no-audit --loglevel=error
 fi
 echo "setup: node for the repo's scripts is $(node_modules/.bin/node --version)"
