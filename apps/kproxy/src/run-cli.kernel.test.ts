@@ -153,3 +153,81 @@ maybe('kproxy daemon against an API server, programming nftables in a namespace'
     }
   }, 60_000);
 });
+
+maybe('kproxy daemon, dual-stack', () => {
+  it('runs one nftables backend per family the node has', async () => {
+    const api = await startApiServer();
+    const dir = mkdtempSync(join(tmpdir(), 'kproxy-e2e6-'));
+    try {
+      await withNetns(async (ns) => {
+        await ns.run('ip', ['addr', 'add', '192.0.2.10/32', 'dev', 'lo']);
+        await ns.run('ip', ['-6', 'addr', 'add', 'fd00:2::10/128', 'dev', 'lo']);
+        api.create({
+          apiVersion: 'v1',
+          kind: 'Node',
+          metadata: { name: 'node-1' },
+          status: { addresses: [{ type: 'InternalIP', address: '192.0.2.10' }, { type: 'InternalIP', address: 'fd00:2::10' }] },
+        });
+        api.create({
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { namespace: 'default', name: 'web' },
+          spec: {
+            type: 'ClusterIP',
+            clusterIP: '10.96.0.20',
+            clusterIPs: ['10.96.0.20', 'fd00:96::20'],
+            ipFamilies: ['IPv4', 'IPv6'],
+            ipFamilyPolicy: 'RequireDualStack',
+            ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }],
+          },
+        });
+        for (const [family, ip] of [['IPv4', '10.244.1.5'], ['IPv6', 'fd00:244::5']] as const) {
+          api.create({
+            apiVersion: 'discovery.k8s.io/v1',
+            kind: 'EndpointSlice',
+            metadata: { namespace: 'default', name: `web-${family.toLowerCase()}`, labels: { 'kubernetes.io/service-name': 'web' } },
+            addressType: family,
+            ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+            endpoints: [{ addresses: [ip], conditions: { ready: true }, nodeName: 'node-2' }],
+          });
+        }
+        const kubeconfig = join(dir, 'kubeconfig');
+        writeFileSync(kubeconfig, api.kubeconfigYaml());
+        const healthz = await freePort();
+        let sigterm: (s: string) => void = () => undefined;
+        const signal = new Promise<string>((r) => (sigterm = r));
+        const io = {
+          stdout: () => undefined,
+          stderr: () => undefined,
+          readFile: () => '',
+          writeFile: () => undefined,
+          platform: 'linux',
+          waitForSignal: () => signal,
+          executor: ns.executor,
+        };
+        const exit = runCli(
+          ['--kubeconfig', kubeconfig, '--hostname-override', 'node-1', '--healthz-bind-address', `127.0.0.1:${healthz}`, '--metrics-bind-address', '', '--nftables-min-sync-period', '0s'],
+          io,
+        );
+        await until('healthz 200', async () => (await fetch(`http://127.0.0.1:${healthz}/healthz`)).status === 200);
+        const body = (await (await fetch(`http://127.0.0.1:${healthz}/healthz`)).json()) as { status: Record<string, { healthy: boolean }> };
+        expect(Object.keys(body.status).sort()).toEqual(['IPv4', 'IPv6']);
+        const v4 = (await ns.run('nft', ['list', 'table', 'ip', 'kube-proxy'])).stdout;
+        const v6 = (await ns.run('nft', ['list', 'table', 'ip6', 'kube-proxy'])).stdout;
+        expect(v4).toContain('10.96.0.20');
+        expect(v4).toContain('10.244.1.5');
+        expect(v4).not.toContain('fd00');
+        expect(v6).toContain('fd00:96::20');
+        expect(v6).toContain('fd00:244::5');
+        expect(v6).not.toContain('10.96.0.20');
+        sigterm('SIGTERM');
+        expect(await exit).toBe(0);
+        expect(await runCli(['--cleanup'], io)).toBe(0);
+        expect((await ns.run('nft', ['list', 'ruleset'])).stdout).not.toContain('kube-proxy');
+      }, 'kpd');
+    } finally {
+      await api.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
