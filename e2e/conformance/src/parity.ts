@@ -14,7 +14,8 @@ function cell(result: ScenarioResult | undefined): string {
   const failed = result.checks.filter((c) => c.status === 'fail').length;
   if (failed > 0) return `**fail** (${failed}/${result.checks.length})`;
   const differences = result.checks.filter((c) => c.status === 'difference').length;
-  return differences > 0 ? `documented difference (${differences})` : 'pass';
+  const skipped = result.checks.filter((c) => c.status === 'skipped').length;
+  return `${differences > 0 ? `documented difference (${differences})` : 'pass'}${skipped > 0 ? `, ${skipped} skipped` : ''}`;
 }
 
 function escape(text: string): string {

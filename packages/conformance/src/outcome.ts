@@ -21,6 +21,11 @@ export interface Observation {
    * differently from a full one). Any problem fails the check, whatever the outcome.
    */
   readonly problems?: readonly string[];
+  /**
+   * Set when the target could not send or judge this flow at all (e.g. no SCTP on the real kernel): the
+   * reason. The check is then reported as `skipped`, neither passed nor failed.
+   */
+  readonly skipped?: string;
 }
 
 /** The observation a backend's trace amounts to. Pure. */

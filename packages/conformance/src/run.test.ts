@@ -136,4 +136,21 @@ steps:
       '[lazy] updates-and-deletions step 2 (expect) flow "endpoint added by a second slice (from pod tcp 10.96.13.10:80)": missing endpoints 10.244.2.3:8080; after partial syncs it traces DNAT {10.244.1.2:8080} masq=false, a full sync of the same state DNAT {10.244.1.2:8080, 10.244.2.3:8080} masq=false',
     );
   });
+
+  it('reports checks a target cannot run as skipped with the reason, neither passed nor failed', async () => {
+    const inner = fakeTarget(modelBackend);
+    const skipping = {
+      ...inner,
+      send: async (flow: Parameters<typeof inner.send>[0]) =>
+        flow.protocol === 'SCTP' ? { verdict: 'PASS' as const, endpoints: [], masq: false, skipped: 'no SCTP here' } : inner.send(flow),
+      connect: async () => ({ landed: [], skipped: 'no affinity here' }),
+    };
+    const basics = await runScenario(byName('clusterip-basics'), skipping);
+    expect(basics.passed).toBe(true);
+    expect(basics.checks.filter((c) => c.status === 'skipped').map((c) => [c.label, c.note])).toEqual([
+      ['same port sctp (from pod sctp 10.96.0.10:53)', 'no SCTP here'],
+    ]);
+    const affinity = await runScenario(byName('session-affinity'), skipping);
+    expect(affinity.checks.filter((c) => c.status === 'skipped')).toHaveLength(5);
+  });
 });

@@ -5,9 +5,9 @@ import type { ScenarioTarget } from './target.ts';
 
 /**
  * The status of one check: `pass`; `difference` (passed against a documented per-backend expectation);
- * `fail`.
+ * `fail`; `skipped` (the target could not send or judge it; `note` says why).
  */
-export type CheckStatus = 'pass' | 'difference' | 'fail';
+export type CheckStatus = 'pass' | 'difference' | 'fail' | 'skipped';
 
 /** The result of one flow or affinity check (or of a step that could not run). */
 export interface CheckResult {
@@ -20,7 +20,7 @@ export interface CheckResult {
   readonly status: CheckStatus;
   readonly expected: string;
   readonly actual: string;
-  /** The per-backend difference note, when one applied. */
+  /** The per-backend difference note, when one applied; for `skipped`, the reason. */
   readonly note?: string;
   /** For failures: one line naming scenario, step, flow and backend. */
   readonly message?: string;
@@ -116,6 +116,19 @@ export async function runScenario(scenario: Scenario, target: ScenarioTarget): P
 async function checkFlow(scenario: Scenario, target: ScenarioTarget, step: number, flow: Flow): Promise<CheckResult> {
   const { outcome, note } = expectedFor(flow, target.backend);
   const observed = await target.send(flow);
+  if (observed.skipped !== undefined) {
+    return {
+      scenario: scenario.name,
+      backend: target.backend,
+      step,
+      stepType: 'expect',
+      label: flow.label,
+      status: 'skipped',
+      expected: formatOutcome(outcome),
+      actual: 'not sent',
+      note: observed.skipped,
+    };
+  }
   const problem = [compareOutcome(outcome, observed), ...(observed.problems ?? [])].filter(Boolean).join('; ') || undefined;
   const base = {
     scenario: scenario.name,
@@ -144,7 +157,21 @@ async function checkAffinity(
   step: number,
   check: AffinityCheck,
 ): Promise<CheckResult> {
-  const { landed, affinity } = await target.connect(check);
+  const { landed, affinity, skipped } = await target.connect(check);
+  const expected = `${check.sticky ? 'sticky' : 'not sticky'}${check.endpoints.length ? ` within {${check.endpoints.join(', ')}}` : ''}`;
+  if (skipped !== undefined) {
+    return {
+      scenario: scenario.name,
+      backend: target.backend,
+      step,
+      stepType: 'affinity',
+      label: check.label,
+      status: 'skipped',
+      expected,
+      actual: 'not sent',
+      note: skipped,
+    };
+  }
   const problems: string[] = [];
   const answered = landed.filter((e): e is string => e !== undefined);
   const distinct = [...new Set(answered)].sort();
@@ -161,7 +188,6 @@ async function checkAffinity(
   if (!check.sticky && candidates > 1 && distinct.length < 2) {
     problems.push(`all ${answered.length} connections landed on ${distinct[0]} although no affinity applies`);
   }
-  const expected = `${check.sticky ? 'sticky' : 'not sticky'}${check.endpoints.length ? ` within {${check.endpoints.join(', ')}}` : ''}`;
   const actual = `${distinct.length} endpoint(s) {${distinct.join(', ')}}${affinity === undefined ? '' : ` affinity=${affinity}`}`;
   const base = {
     scenario: scenario.name,

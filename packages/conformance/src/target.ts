@@ -22,9 +22,12 @@ export interface ScenarioTarget {
   /**
    * Opens `check.connections` new connections from one client and reports, per connection, the endpoint
    * (`ip:port`) it landed on, or undefined when it got no answer. `affinity` is the tracer's affinity flag,
-   * when the target has one.
+   * when the target has one. `skipped`: the reason the target cannot run this check (it is then reported as
+   * `skipped`).
    */
-  connect(check: AffinityCheck): Promise<{ readonly landed: readonly (string | undefined)[]; readonly affinity?: boolean }>;
+  connect(
+    check: AffinityCheck,
+  ): Promise<{ readonly landed: readonly (string | undefined)[]; readonly affinity?: boolean; readonly skipped?: string }>;
   /** Releases everything (called even after a failure). */
   stop(): Promise<void>;
 }
