@@ -231,3 +231,28 @@ describe('ServiceHealthServers', () => {
     }
   });
 });
+
+describe('health-check addresses', () => {
+  it('are the node-port IPs when every family has them, else every address', async () => {
+    const { healthCheckAddressesFrom } = await import('./index.ts');
+    const withIps = (ips: string[]): ProxyState => ({ ...state([]), node: { ...state([]).node, nodePortAddresses: { kind: 'ips', ips } } });
+    expect(healthCheckAddressesFrom([withIps(['192.0.2.1']), withIps(['fd00::1'])])).toEqual(['192.0.2.1', 'fd00::1']);
+    expect(healthCheckAddressesFrom([withIps(['192.0.2.1']), state([])])).toEqual([]);
+    expect(healthCheckAddressesFrom([])).toEqual([]);
+  });
+
+  it('move the servers when the addresses change', async () => {
+    const servers = new ServiceHealthServers({ addresses: ['127.0.0.2'] });
+    const port = await freePort();
+    try {
+      await servers.sync([{ namespace: 'ns', name: 'web', port, localEndpoints: 1 }]);
+      expect((await fetch(`http://127.0.0.2:${port}/`)).status).toBe(200);
+      await servers.sync([{ namespace: 'ns', name: 'web', port, localEndpoints: 1 }], ['127.0.0.1']);
+      expect(servers.addresses()).toEqual(['127.0.0.1']);
+      expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+      await expect(fetch(`http://127.0.0.2:${port}/`)).rejects.toThrow();
+    } finally {
+      await servers.close();
+    }
+  });
+});

@@ -65,12 +65,19 @@ interface Running {
 export class ServiceHealthServers {
   readonly #options: ServiceHealthServersOptions;
   readonly #logger: Logger;
+  #addresses: readonly string[];
   /** Running servers by health-check port. */
   readonly #running = new Map<number, Running>();
 
   constructor(options: ServiceHealthServersOptions = {}) {
     this.#options = options;
     this.#logger = options.logger ?? silentLogger;
+    this.#addresses = [...(options.addresses ?? [])];
+  }
+
+  /** The addresses servers listen on (empty: every address). */
+  addresses(): readonly string[] {
+    return this.#addresses;
   }
 
   /** The ports that have a listening server now, sorted. */
@@ -81,8 +88,14 @@ export class ServiceHealthServers {
   /**
    * Makes the running servers match `services`: new ports are opened, vanished ones closed, counts of
    * the others updated in place. A port that cannot be opened is logged and retried on the next sync.
+   * With `addresses` (the node-port addresses; empty for every address), servers move to them when they
+   * differ from the current ones.
    */
-  async sync(services: readonly HealthCheckService[]): Promise<void> {
+  async sync(services: readonly HealthCheckService[], addresses?: readonly string[]): Promise<void> {
+    if (addresses && !sameAddresses(addresses, this.#addresses)) {
+      this.#addresses = [...addresses];
+      await this.close();
+    }
     const wanted = new Map<number, HealthCheckService>();
     for (const s of services) if (s.port > 0 && s.port <= 65535) wanted.set(s.port, s);
     for (const [port, running] of [...this.#running]) {
@@ -130,8 +143,8 @@ export class ServiceHealthServers {
           }),
         );
     };
-    const explicit = Boolean(this.#options.addresses?.length);
-    const hosts = explicit ? (this.#options.addresses as readonly string[]) : ['::'];
+    const explicit = this.#addresses.length > 0;
+    const hosts = explicit ? this.#addresses : ['::'];
     try {
       for (const host of hosts) {
         const server = createServer(handler);
@@ -158,4 +171,25 @@ export class ServiceHealthServers {
     this.#running.set(service.port, entry);
     this.#logger.info({ service: `${service.namespace}/${service.name}`, port: service.port }, 'opened health check server');
   }
+}
+
+function sameAddresses(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const sa = [...a].sort();
+  const sb = [...b].sort();
+  return sa.every((x, i) => x === sb[i]);
+}
+
+/**
+ * The addresses healthCheckNodePort servers listen on for `states`, as kube-proxy does: the node-port
+ * addresses when every family resolved them to IPs, else every address (`[]`). Pure.
+ */
+export function healthCheckAddressesFrom(states: Iterable<ProxyState>): string[] {
+  const ips = new Set<string>();
+  for (const state of states) {
+    const npa = state.node.nodePortAddresses;
+    if (npa.kind !== 'ips' || npa.ips.length === 0) return [];
+    for (const ip of npa.ips) ips.add(ip);
+  }
+  return [...ips].sort();
 }

@@ -2,7 +2,7 @@ import { deepEqual, SyncError } from '@kproxy/api';
 import type { Clock, IPFamily, Logger, ProxyState, ServicePort } from '@kproxy/api';
 import { staleConntrackFilters } from '@kproxy/conntrack';
 import type { ConntrackCleaner } from '@kproxy/conntrack';
-import { healthCheckServicesFrom } from '@kproxy/healthcheck';
+import { healthCheckAddressesFrom, healthCheckServicesFrom } from '@kproxy/healthcheck';
 import type { HealthCheckService, ProxyHealth } from '@kproxy/healthcheck';
 import type { ProxyMetrics } from '../metrics/proxy-metrics.ts';
 import type { ClusterSource, FamilyProxier, SnapshotLike } from './ports.ts';
@@ -19,7 +19,7 @@ export interface ProxySyncerOptions<S extends SnapshotLike> {
   /** Deletes stale UDP/SCTP conntrack entries after each successful sync (Linux modes). */
   readonly conntrack?: ConntrackCleaner;
   /** The healthCheckNodePort servers. */
-  readonly serviceHealth?: { sync(services: readonly HealthCheckService[]): Promise<void> };
+  readonly serviceHealth?: { sync(services: readonly HealthCheckService[], addresses?: readonly string[]): Promise<void> };
 }
 
 function serviceOf(key: string): string {
@@ -117,7 +117,7 @@ export class ProxySyncer<S extends SnapshotLike = SnapshotLike> {
         const keys = update.changes.full ? undefined : [...update.changes.changes.keys()];
         this.#observeProgramming(family, update.state, keys ?? update.state.servicePorts.keys(), end);
         this.#trackNoLocal(family, update.state, keys ?? update.state.servicePorts.keys(), update.changes.full);
-        if (keys === undefined || keys.some((k) => this.#touchesHealthCheck(family, update.state, k))) this.#hcDirty = true;
+        if (keys === undefined || update.changes.nodeChanged || keys.some((k) => this.#touchesHealthCheck(family, update.state, k))) this.#hcDirty = true;
         logger.debug(
           { family, full: result.full, operations: result.operations, bytes: result.bytes, changes: update.changes.changes.size, ms: end - start },
           'synced proxy rules',
@@ -132,7 +132,7 @@ export class ProxySyncer<S extends SnapshotLike = SnapshotLike> {
     }
     if (this.#hcDirty && this.#o.serviceHealth) {
       this.#hcDirty = false;
-      await this.#o.serviceHealth.sync(healthCheckServicesFrom(this.#applied.values()));
+      await this.#o.serviceHealth.sync(healthCheckServicesFrom(this.#applied.values()), healthCheckAddressesFrom(this.#applied.values()));
     }
     if (failures.length > 0) throw new SyncError(`sync failed for ${failures.join('; ')}`);
     this.#syncs++;
