@@ -31,10 +31,15 @@ export interface NftablesBackendOptions extends NftablesRenderOptions {
 }
 
 /**
- * The nftables backend for one IP family: `nftablesBackend(options)(components)`. The first sync, any
- * sync after a failure and any sync with `full` read the table once and write only what is missing or
- * different; other syncs render a partial transaction from the previous state without listing anything.
- * Chains that are no longer used are flushed in the sync's transaction and deleted in a second one.
+ * The nftables backend for one IP family: `nftablesBackend(options)(components)`.
+ * - The first sync reads the table's chains, sets and maps (not its rules; a canary chain is checked) and
+ *   writes only what is missing or different: a restart over a correct table sends nothing.
+ * - A sync after a failure, or a later sync with `{ full: true }` (every syncPeriod), reads the whole table
+ *   once and writes the difference, repairing whatever someone else changed.
+ * - Every other sync renders a partial transaction from the previous state without listing anything.
+ * - Chains no longer used are flushed in the sync's transaction and deleted in a second one.
+ * `sync` rejects with the client's typed errors (KernelRejectedError, ExecError, InvalidCommandError) and
+ * leaves the previous rules in place; `ConfigError` for a state of the other family.
  */
 export function nftablesBackend(options: NftablesBackendOptions = {}): BackendFactory {
   return (components: Components): Backend => {

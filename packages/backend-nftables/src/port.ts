@@ -18,7 +18,7 @@ import {
   saddr,
 } from './exprs.ts';
 import { affinitySetName, CHAIN, fingerprint, SET, servicePortChains } from './names.ts';
-import { setSpecId } from './ruleset.ts';
+import { rulesId, setSpecId } from './ruleset.ts';
 import type { ChainSpec, ElementSpec, PortObjects, SetSpec } from './ruleset.ts';
 
 /** True when kube-proxy would call the endpoint usable: ready, or serving and terminating. */
@@ -167,9 +167,11 @@ export function renderServicePort(sp: ServicePort, ctx: RenderContext): Rendered
 
   // The port's first element carries a fingerprint of its chains and sets, so a restart can tell current
   // chains from stale ones by listing elements only (listing every rule of a large table is expensive).
+  // Each chain's own fingerprint is computed once here (it also goes into the chain's last rule comment).
+  const withFp = chains.map((c) => ({ ...c, fp: `kp:${fingerprint(rulesId(c.rules))}` }));
   if ((chains.length > 0 || sets.length > 0) && elements.length > 0) {
-    const fp = fingerprint(JSON.stringify([chains.map((c) => [c.name, c.rules]), sets.map(setSpecId)]));
+    const fp = fingerprint(JSON.stringify([withFp.map((c) => [c.name, c.fp]), sets.map(setSpecId)]));
     elements[0] = { ...(elements[0] as ElementSpec), comment: `kp:${fp}` };
   }
-  return { chains, sets, elements, clusterIPs, hairpinIPs: [...hairpin].sort(), problems };
+  return { chains: withFp, sets, elements, clusterIPs, hairpinIPs: [...hairpin].sort(), problems };
 }

@@ -50,7 +50,7 @@ export interface RenderResult {
 
 /** Rules with a content hash in the last rule's comment, so a later reconcile can compare chains cheaply. */
 export function chainFingerprint(chain: ChainSpec): string {
-  return `kp:${fingerprint(rulesId(chain.rules))}`;
+  return chain.fp ?? `kp:${fingerprint(rulesId(chain.rules))}`;
 }
 
 /** Emits commands into a transaction, grouping element additions and deletions per set. */
@@ -285,7 +285,7 @@ function renderPartial(
     if (!n) {
       em.flushChain(name);
       stale.push(name);
-    } else if (rulesId(n.rules) !== rulesId(c.rules)) {
+    } else if (chainFingerprint(n) !== chainFingerprint(c) || rulesId(n.rules) !== rulesId(c.rules)) {
       em.flushChain(name);
       rewritten.push(n);
     }

@@ -27,6 +27,8 @@ export interface ChainSpec {
   readonly name: string;
   readonly base?: BaseChainSpec;
   readonly rules: readonly (readonly Statement[])[];
+  /** Content fingerprint of `rules`, when already computed (see `chainFingerprint`). */
+  readonly fp?: string;
 }
 
 /** A named set (`map` undefined) or map. */
