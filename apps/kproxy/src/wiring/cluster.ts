@@ -3,18 +3,44 @@ import { StateBuilder } from '@kproxy/state';
 import type { DetectLocalMode } from '@kproxy/state';
 import { createWatcher, loadKubeConfig } from '@kproxy/watch';
 import type { KubeWatcher } from '@kproxy/watch';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError } from '@kproxy/api';
 import type { KubeProxyConfiguration } from '../config/kube-proxy-configuration.ts';
 import { modeSettings } from '../config/resolve.ts';
 import { localAddresses } from './node-info.ts';
 
-/** How to reach the API server, from the configuration and `--master`. */
+/**
+ * How to reach the API server, as kube-proxy's `BuildConfigFromFlags(master, kubeconfig)`: the kubeconfig
+ * file with `--master` overriding its server; `--master` alone (no credentials); else the default loading
+ * (in-cluster service account, $KUBECONFIG, ~/.kube/config). Throws `ConfigError`.
+ */
 export function kubeConfigFor(config: KubeProxyConfiguration, master: string): KubeConfig {
-  return loadKubeConfig({
-    ...(config.clientConnection.kubeconfig ? { kubeconfigPath: config.clientConnection.kubeconfig } : {}),
-    ...(master ? { masterUrl: master } : {}),
-  });
+  const path = config.clientConnection.kubeconfig;
+  if (master && !path) {
+    let url: URL;
+    try {
+      url = new URL(master);
+    } catch {
+      throw new ConfigError(`--master ${JSON.stringify(master)} is not a URL`);
+    }
+    const kc = new KubeConfig();
+    // client-node refuses plain http unless TLS verification is off; there is no TLS to verify then.
+    kc.loadFromOptions({
+      clusters: [{ name: 'master', server: url.toString().replace(/\/$/, ''), skipTLSVerify: url.protocol === 'http:' }],
+      users: [{ name: 'anonymous' }],
+      contexts: [{ name: 'master', cluster: 'master', user: 'anonymous' }],
+      currentContext: 'master',
+    });
+    return kc;
+  }
+  const kc = loadKubeConfig({ ...(path ? { kubeconfigPath: path } : {}), ...(master ? { masterUrl: master } : {}) });
+  if (master.startsWith('http:')) {
+    const clusters = kc.clusters.map((c) => (c.server === master ? { ...c, skipTLSVerify: true } : c));
+    const next = new KubeConfig();
+    next.loadFromOptions({ clusters, users: kc.users, contexts: kc.contexts, currentContext: kc.currentContext });
+    return next;
+  }
+  return kc;
 }
 
 /** The watch layer for the daemon, configured like kube-proxy's informers. */
