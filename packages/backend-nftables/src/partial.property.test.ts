@@ -1,0 +1,63 @@
+import { describe, expect, it } from '@jest/globals';
+import { silentLogger, systemClock } from '@kproxy/api';
+import type { Components } from '@kproxy/api';
+import { scriptedExecutor } from '@kproxy/exec/testing';
+import { fakeNftClient } from '@kproxy/nftables-json/testing';
+import type { FakeNftClient } from '@kproxy/nftables-json/testing';
+import fc from 'fast-check';
+import { nodeArb, nodeToV6, portToV6, servicePortsArb } from '../test/arbitraries.ts';
+import { nftablesBackend } from './backend.ts';
+import { stateOf } from './testing/index.ts';
+
+const components: Components = { logger: silentLogger, clock: systemClock, executor: scriptedExecutor() };
+
+/** The fake's listing without what legitimately differs between equal rulesets (handles, object order). */
+function normalised(client: FakeNftClient): unknown {
+  const out: Record<string, unknown> = {};
+  for (const item of client.ruleset.dump().nftables) {
+    const [kind, body] = Object.entries(item)[0] as [string, Record<string, unknown>];
+    if (kind === 'metainfo') continue;
+    const { handle: _h, ...rest } = body;
+    if (Array.isArray(rest['elem'])) rest['elem'] = (rest['elem'] as unknown[]).map((e) => JSON.stringify(e)).sort();
+    const key = kind === 'rule' ? `rule ${String(body['chain'])}` : `${kind} ${String(body['name'])}`;
+    const list = (out[key] ??= []) as unknown[];
+    list.push(rest);
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+describe('partial syncs over the fake', () => {
+  it('any sequence of partial syncs leaves the ruleset one full sync of the final state makes (ip and ip6)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(servicePortsArb(8), { minLength: 2, maxLength: 6 }), nodeArb, fc.boolean(), async (steps4, node4, six) => {
+        const nodeCtx = six ? nodeToV6(node4) : node4;
+        const steps = six ? steps4.map((ports) => ports.map(portToV6)) : steps4;
+        const client = fakeNftClient();
+        const backend = nftablesBackend({ family: nodeCtx.family, client: () => client })(components);
+        for (const [i, ports] of steps.entries()) {
+          const r = await backend.sync(stateOf(ports, nodeCtx));
+          expect(r.full).toBe(i === 0);
+        }
+        const fresh = fakeNftClient();
+        await nftablesBackend({ family: nodeCtx.family, client: () => fresh })(components).sync(stateOf(steps[steps.length - 1] ?? [], nodeCtx));
+        expect(normalised(client)).toEqual(normalised(fresh));
+      }),
+      { numRuns: 60 },
+    );
+  }, 60_000);
+
+  it('node changes between syncs (reconciles over a listed table) converge the same way', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(servicePortsArb(6), nodeArb), { minLength: 2, maxLength: 5 }), async (steps) => {
+        const client = fakeNftClient();
+        const backend = nftablesBackend({ client: () => client })(components);
+        for (const [ports, nodeCtx] of steps) await backend.sync(stateOf(ports, nodeCtx));
+        const [lastPorts, lastNode] = steps[steps.length - 1] ?? [[], undefined];
+        const fresh = fakeNftClient();
+        await nftablesBackend({ client: () => fresh })(components).sync(stateOf(lastPorts, lastNode));
+        expect(normalised(client)).toEqual(normalised(fresh));
+      }),
+      { numRuns: 40 },
+    );
+  }, 60_000);
+});
