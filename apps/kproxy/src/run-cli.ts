@@ -22,6 +22,12 @@ import { kubeConfigFor, loadStates, stateBuilderFor, watcherFor } from './wiring
 import { apiEventRecorder } from './wiring/events.ts';
 import { familiesFor, nodeAddresses, nodeName, readNode } from './wiring/node-info.ts';
 
+/** `namespace/name` of a service port key (`namespace/name[:port]/PROTOCOL`). Pure. */
+function serviceOfPortKey(key: string): string {
+  const [ns, rest = ''] = key.split('/', 2);
+  return `${ns}/${rest.split(':')[0]}`;
+}
+
 /** kproxy's version. */
 export const KPROXY_VERSION = '0.1.0';
 
@@ -113,15 +119,23 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       const packet = packetFromArgs(cl.explain);
       if (!factory) return usageError(io, `proxy mode "${mode}" has no backend in this build`);
       const backends = new Map<IPFamily, Backend>([[packet.family, factory(packet.family)(components(`${mode}-${packet.family}`))]]);
-      const state = await (async () => {
+      const loaded = await (async () => {
         const kubeConfig = kubeConfigFor(config, resolved.master);
-        const { states } = await loadStates({ config, kubeConfig, node, families: [packet.family], logger, clock, timeoutMs: 10_000 });
-        return states.get(packet.family);
+        return loadStates({ config, kubeConfig, node, families: [packet.family], logger, clock, timeoutMs: 10_000 });
       })().catch((err: unknown) => {
         logger.warn(`cannot read the cluster, explaining without endpoint-selection reasons: ${(err as Error).message}`);
         return undefined;
       });
-      io.stdout(await runExplain({ args: cl.explain, backends, mode, ...(state ? { state } : {}) }));
+      const state = loaded?.states.get(packet.family);
+      io.stdout(
+        await runExplain({
+          args: cl.explain,
+          backends,
+          mode,
+          ...(state ? { state } : {}),
+          ...(loaded ? { serviceReasons: (key: string) => loaded.reasonsFor(packet.family, serviceOfPortKey(key)) } : {}),
+        }),
+      );
       return EXIT.ok;
     }
 

@@ -125,3 +125,25 @@ describe('matchServicePort', () => {
     expect(matchServicePort(state, p('10.96.0.10', 81))).toBeUndefined();
   });
 });
+
+describe('explain with service reasons', () => {
+  it('adds the reasons recorded while building the matched Service', async () => {
+    const backend = new FakeBackend();
+    backend.trace = { verdict: 'DNAT', endpoints: [{ ip: '10.244.1.7', port: 8080 }], masquerade: false, affinity: false, path: [], reasons: [] };
+    const state = proxyState([servicePort('web', [endpoint('10.244.1.7')])]);
+    const asked: string[] = [];
+    const text = await runExplain({
+      args: explainArgs(['--src', '10.244.1.5', '--dst', '10.96.0.10', '--port', '80']),
+      backends: new Map<IPFamily, FakeBackend>([['IPv4', backend]]),
+      mode: 'nftables',
+      state,
+      serviceReasons: (key) => {
+        asked.push(key);
+        return [{ code: 'InvalidSourceRange', message: 'loadBalancerSourceRanges entry skipped', subject: '10.0.0.0/33' }];
+      },
+    });
+    expect(asked).toEqual(['ns/web:http/TCP']);
+    expect(text).toContain('Matches service port ns/web:http/TCP.');
+    expect(text).toContain('  - loadBalancerSourceRanges entry skipped (10.0.0.0/33) [InvalidSourceRange]');
+  });
+});

@@ -53,7 +53,13 @@ export function matchServicePort(state: ProxyState, packet: Packet): string | un
  * selection reasons of the matched service port from `state`, when known); or why it is dropped, rejected
  * or left untouched. Pure.
  */
-export function describeTrace(packet: Packet, trace: Trace, mode: string, state?: ProxyState): string {
+export function describeTrace(
+  packet: Packet,
+  trace: Trace,
+  mode: string,
+  state?: ProxyState,
+  serviceReasons?: (servicePortKey: string) => readonly Reason[],
+): string {
   const lines: string[] = [];
   const origin = packet.hook === 'output' ? 'sent by a process on the node' : `arriving${packet.iifname ? ` on ${packet.iifname}` : ''} from a pod or from outside the node`;
   lines.push(`Packet: ${packet.protocol} ${packet.src} -> ${hostPort(packet.dst, packet.dport)} (${packet.family}, ${origin}), ${mode} rules.`);
@@ -97,7 +103,7 @@ export function describeTrace(packet: Packet, trace: Trace, mode: string, state?
       lines.push(`No ${mode} service rule matches: the packet is left untouched and goes on to ${hostPort(packet.dst, packet.dport)} as addressed.`);
       break;
   }
-  const reasons = uniqueReasons([...trace.reasons, ...(sp?.selection.reasons ?? [])]);
+  const reasons = uniqueReasons([...trace.reasons, ...(sp?.selection.reasons ?? []), ...(key && serviceReasons ? serviceReasons(key) : [])]);
   if (reasons.length > 0) {
     lines.push('Why:');
     for (const r of reasons) lines.push(`  - ${r.message}${r.subject ? ` (${r.subject})` : ''} [${r.code}]`);
@@ -116,11 +122,13 @@ export async function runExplain(options: {
   readonly mode: string;
   /** The cluster state of the packet's family, for the endpoint-selection reasons (optional). */
   readonly state?: ProxyState;
+  /** Reasons recorded while building the Service of a service port (skipped IPs, ranges, ...). */
+  readonly serviceReasons?: (servicePortKey: string) => readonly Reason[];
 }): Promise<string> {
   const packet = packetFromArgs(options.args);
   const backend = options.backends.get(packet.family);
   if (!backend) throw new ConfigError(`this node runs no ${packet.family} proxier`);
   const trace = await backend.explain(packet);
   if (options.args.json) return `${JSON.stringify({ packet, trace }, null, 2)}\n`;
-  return describeTrace(packet, trace, options.mode, options.state);
+  return describeTrace(packet, trace, options.mode, options.state, options.serviceReasons);
 }

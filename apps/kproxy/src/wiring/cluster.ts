@@ -97,7 +97,12 @@ export async function loadStates(options: {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly timeoutMs?: number;
-}): Promise<{ states: Map<IPFamily, ProxyState>; reasons: Reason[] }> {
+}): Promise<{
+  states: Map<IPFamily, ProxyState>;
+  reasons: Reason[];
+  /** Reasons recorded for the Service (`namespace/name`) of a family while building it. */
+  reasonsFor: (family: IPFamily, serviceKey: string) => readonly Reason[];
+}> {
   const watcher = watcherFor(options.config, options.kubeConfig, options.node, options.logger, options.clock);
   const timeoutMs = options.timeoutMs ?? 15_000;
   let timer: NodeJS.Timeout | undefined;
@@ -110,13 +115,16 @@ export async function loadStates(options: {
     ]);
     const batch = watcher.checkout();
     const states = new Map<IPFamily, ProxyState>();
+    const builders = new Map<IPFamily, StateBuilder>();
     const reasons: Reason[] = [];
     for (const family of options.families) {
-      const update = stateBuilderFor(options.config, family, options.node).update(batch.snapshot, batch.changedServices, true);
+      const builder = stateBuilderFor(options.config, family, options.node);
+      const update = builder.update(batch.snapshot, batch.changedServices, true);
+      builders.set(family, builder);
       states.set(family, update.state);
       reasons.push(...update.reasons);
     }
-    return { states, reasons };
+    return { states, reasons, reasonsFor: (family, key) => builders.get(family)?.reasonsFor(key) ?? [] };
   } finally {
     if (timer) clearTimeout(timer);
     await watcher.stop();
