@@ -28,11 +28,12 @@ import { isValueError, keyParts, parseValue, valueKey } from '../values.ts';
  * An in-memory nftables ruleset with the kernel's transaction semantics for kproxy's subset: a batch applies
  * completely or not at all, and it is refused for what the kernel (or nft) refuses: a missing table, chain,
  * set or element; a duplicate on `create`; a map element whose key exists with other data; an element of the
- * wrong type; a jump to a missing or base chain; deleting a chain that has rules or is referenced, or a set
- * a rule uses; a `dnat ... :port` without a transport protocol match.
+ * wrong type; a jump to a missing or base chain; deleting a chain that is referenced, or a set a rule uses;
+ * a `dnat ... :port` without a transport protocol match; jumps that loop (or nest deeper than 16) from a
+ * base chain.
  */
 
-type Errno = 'ENOENT' | 'EEXIST' | 'EBUSY' | 'EINVAL' | 'EOPNOTSUPP' | 'ERANGE';
+type Errno = 'ENOENT' | 'EEXIST' | 'EBUSY' | 'EINVAL' | 'EOPNOTSUPP' | 'ERANGE' | 'EMLINK';
 
 const ERRNO_TEXT: Record<Errno, string> = {
   ENOENT: 'No such file or directory',
@@ -41,13 +42,17 @@ const ERRNO_TEXT: Record<Errno, string> = {
   EINVAL: 'Invalid argument',
   EOPNOTSUPP: 'Operation not supported',
   ERANGE: 'Numerical result out of range',
+  EMLINK: 'Too many links',
 };
 
 class Refused extends Error {
   readonly errno: Errno;
-  constructor(errno: Errno, message: string) {
+  /** Refused by nft itself (from its cache), so nothing of the batch reached the kernel. */
+  readonly userspace: boolean;
+  constructor(errno: Errno, message: string, userspace = errno === 'EINVAL') {
     super(message);
     this.errno = errno;
+    this.userspace = userspace;
   }
 }
 
@@ -71,7 +76,11 @@ interface FTable {
   chainRefs: Map<string, number>;
   /** How many rules reference each named set. */
   setRefs: Map<string, number>;
-  nextHandle: number;
+  /**
+   * The table's handle generator. Shared by every copy of the table: like the kernel's, it is not rolled back
+   * when a transaction aborts, so handles match the kernel's after failures too.
+   */
+  readonly handles: { next: number };
 }
 
 /** Counts of what a fake saw. */
@@ -109,6 +118,31 @@ function references(expr: unknown, chains: string[], sets: string[]): void {
     if ((k === 'jump' || k === 'goto') && isRecord(v) && typeof v['target'] === 'string') chains.push(v['target']);
     else references(v, chains, sets);
   }
+}
+
+const refCache = new WeakMap<RuleObject, { chains: string[]; sets: string[] }>();
+
+/** The chains and sets a rule names (rules are immutable, so this is cached). */
+function ruleRefs(rule: RuleObject): { chains: string[]; sets: string[] } {
+  let refs = refCache.get(rule);
+  if (refs === undefined) {
+    refs = { chains: [], sets: [] };
+    references(rule.expr, refs.chains, refs.sets);
+    refCache.set(rule, refs);
+  }
+  return refs;
+}
+
+/** Number of anonymous sets (`{"set": [...]}`) in a rule's statements. */
+function anonymousSets(expr: unknown): number {
+  if (Array.isArray(expr)) return expr.reduce((n: number, x) => n + anonymousSets(x), 0);
+  if (!isRecord(expr)) return 0;
+  let n = 0;
+  for (const [k, v] of Object.entries(expr)) {
+    if (k === 'set' && Array.isArray(v)) n++;
+    n += anonymousSets(v);
+  }
+  return n;
 }
 
 function bump(map: Map<string, number>, key: string, by: number): void {
@@ -187,7 +221,6 @@ export class FakeRuleset {
   apply(commands: readonly Command[]): void {
     const work = this.#run(commands);
     this.#tables = work.tables;
-    this.#nextTableHandle = work.nextTableHandle;
     this.stats.applies++;
     this.stats.operations += commands.length;
   }
@@ -238,9 +271,14 @@ export class FakeRuleset {
     return n;
   }
 
-  #run(commands: readonly Command[]): { tables: Map<string, FTable>; nextTableHandle: number } {
-    const work = { tables: new Map(this.#tables), nextTableHandle: this.#nextTableHandle };
+  #run(commands: readonly Command[]): { tables: Map<string, FTable> } {
+    const work = { tables: new Map(this.#tables) };
     this.#owned = new WeakSet();
+    // Handle generators advance even when the kernel aborts a batch, but not when nft itself refuses it
+    // (EINVAL here: types, shapes), since then nothing reaches the kernel.
+    const counters = [...this.#tables.values()].map((t) => [t.handles, t.handles.next] as const);
+    const tableCounter = this.#nextTableHandle;
+    let first: { err: Refused; index: number } | undefined;
     commands.forEach((cmd, i) => {
       try {
         const problem = commandProblem(cmd);
@@ -248,17 +286,48 @@ export class FakeRuleset {
         this.#command(work, cmd);
       } catch (err) {
         if (!(err instanceof Refused)) throw err;
-        this.stats.rejected++;
-        let text: string;
-        try {
-          text = commandText(cmd);
-        } catch {
-          text = JSON.stringify(cmd);
+        if (err.userspace) {
+          if (first === undefined || !first.err.userspace) first = { err, index: i };
+        } else {
+          // The kernel goes on through the rest of the batch (allocating handles) before aborting it.
+          first ??= { err, index: i };
         }
-        const detail = `internal:0:0-0: Error: Could not process rule: ${ERRNO_TEXT[err.errno]}\n(command #${i}: ${text.slice(0, 500)}): ${err.message}`;
-        throw new KernelRejectedError(`nft transaction rejected: Error: Could not process rule: ${ERRNO_TEXT[err.errno]} (${err.message})`, detail);
       }
     });
+    if (first !== undefined) {
+      const { err, index } = first;
+      if (err.userspace) {
+        // nft refused the batch before sending it: nothing reached the kernel, no handle was used.
+        for (const [box, next] of counters) box.next = next;
+        this.#nextTableHandle = tableCounter;
+      }
+      const cmd = commands[index] as Command;
+      this.stats.rejected++;
+      let text: string;
+      try {
+        text = commandText(cmd);
+      } catch {
+        text = JSON.stringify(cmd);
+      }
+      const detail = `internal:0:0-0: Error: Could not process rule: ${ERRNO_TEXT[err.errno]}\n(command #${index}: ${text.slice(0, 500)}): ${err.message}`;
+      throw new KernelRejectedError(`nft transaction rejected: Error: Could not process rule: ${ERRNO_TEXT[err.errno]} (${err.message})`, detail);
+    }
+    for (const t of work.tables.values()) {
+      if (!this.#owned.has(t)) continue;
+      try {
+        this.#validateLoops(t);
+      } catch (err) {
+        if (!(err instanceof Refused)) throw err;
+        // A commit that fails validation makes the kernel replay the whole batch (validating rule by rule)
+        // before aborting it: every handle the batch used is used a second time.
+        for (const [box, next] of counters) box.next += box.next - next;
+        this.stats.rejected++;
+        throw new KernelRejectedError(
+          `nft transaction rejected: Error: Could not process rule: ${ERRNO_TEXT[err.errno]} (${err.message})`,
+          `internal:0:0-0: Error: Could not process rule: ${ERRNO_TEXT[err.errno]}\n(at commit): ${err.message}`,
+        );
+      }
+    }
     return work;
   }
 
@@ -273,7 +342,7 @@ export class FakeRuleset {
       sets: new Map(t.sets),
       chainRefs: new Map(t.chainRefs),
       setRefs: new Map(t.setRefs),
-      nextHandle: t.nextHandle,
+      handles: t.handles,
     };
     this.#owned.add(copy);
     work.tables.set(key, copy);
@@ -300,7 +369,7 @@ export class FakeRuleset {
     return copy;
   }
 
-  #command(work: { tables: Map<string, FTable>; nextTableHandle: number }, cmd: Command): void {
+  #command(work: { tables: Map<string, FTable> }, cmd: Command): void {
     const verb = commandVerb(cmd);
     const { kind, body } = commandObject(cmd);
     if (kind === 'ruleset') {
@@ -324,7 +393,7 @@ export class FakeRuleset {
     }
   }
 
-  #tableCommand(work: { tables: Map<string, FTable>; nextTableHandle: number }, verb: CommandVerb, o: TableObject): void {
+  #tableCommand(work: { tables: Map<string, FTable> }, verb: CommandVerb, o: TableObject): void {
     let key = `${o.family} ${o.name}`;
     if (o.name === undefined && o.handle !== undefined) {
       const found = [...work.tables.entries()].find(([, t]) => t.table.family === o.family && t.table.handle === o.handle);
@@ -340,10 +409,11 @@ export class FakeRuleset {
       const table: TableObject = {
         family: o.family,
         name: o.name,
-        handle: work.nextTableHandle++,
+        // Like the kernel's, the table handle generator is not rolled back by an aborted transaction.
+        handle: this.#nextTableHandle++,
         ...(o.comment === undefined ? {} : { comment: o.comment }),
       };
-      const t: FTable = { table, chains: new Map(), sets: new Map(), chainRefs: new Map(), setRefs: new Map(), nextHandle: 1 };
+      const t: FTable = { table, chains: new Map(), sets: new Map(), chainRefs: new Map(), setRefs: new Map(), handles: { next: 1 } };
       this.#owned.add(t);
       work.tables.set(key, t);
       return;
@@ -396,7 +466,7 @@ export class FakeRuleset {
         family: o.family,
         table: o.table,
         name,
-        handle: t.nextHandle++,
+        handle: t.handles.next++,
         ...(o.type === undefined ? {} : { type: o.type, hook: o.hook, prio: o.prio, policy: o.policy ?? 'accept' }),
         ...(o.comment === undefined ? {} : { comment: o.comment }),
       };
@@ -413,36 +483,68 @@ export class FakeRuleset {
       return;
     }
     if (verb === 'delete') {
-      if (existing.rules.length > 0) throw new Refused('EBUSY', `chain ${name} is not empty`);
+      // The kernel deletes a chain with its rules, unless something (even one of its own rules) jumps to it.
       if ((t.chainRefs.get(name) ?? 0) > 0) throw new Refused('EBUSY', `chain ${name} is referenced by ${t.chainRefs.get(name)} rules or elements`);
+      for (const r of existing.rules) this.#unref(t, r);
       t.chains.delete(name);
     }
   }
 
   #ref(t: FTable, rule: RuleObject): void {
-    const chains: string[] = [];
-    const sets: string[] = [];
-    references(rule.expr, chains, sets);
+    const { chains, sets } = ruleRefs(rule);
     for (const c of chains) {
       const target = t.chains.get(c);
       if (target === undefined) throw new Refused('ENOENT', `jump/goto target chain ${c} does not exist`);
       if (target.chain.hook !== undefined) throw new Refused('EOPNOTSUPP', `cannot jump to base chain ${c}`);
     }
-    for (const s of sets) if (!t.sets.has(s)) throw new Refused('ENOENT', `set @${s} does not exist`);
+    // nft needs the set's type to encode a lookup, so it refuses a missing set itself.
+    for (const s of sets) if (!t.sets.has(s)) throw new Refused('ENOENT', `set @${s} does not exist`, true);
     for (const c of chains) bump(t.chainRefs, c, 1);
     for (const s of sets) bump(t.setRefs, s, 1);
   }
 
+  /** The chains a verdict map's elements jump or go to (none for a set). */
+  #mapTargets(t: FTable, name: string): string[] {
+    const s = t.sets.get(name);
+    if (s === undefined || s.kind !== 'map') return [];
+    const out: string[] = [];
+    for (const e of s.elements.values()) references((e as MapElement)[1], out, []);
+    return out;
+  }
+
+  /**
+   * The kernel's commit-time validation: from every base chain, the jumps and gotos (direct, through anonymous
+   * and named verdict maps) must not loop nor nest deeper than 16. Chains no base chain reaches are not checked.
+   */
+  #validateLoops(t: FTable): void {
+    const state = new Map<string, 'open' | 'done'>();
+    const visit = (name: string, depth: number): void => {
+      const s = state.get(name);
+      if (s === 'done') return;
+      if (s === 'open') throw new Refused('EMLINK', `jumps from a base chain loop through ${name}`);
+      if (depth > 16) throw new Refused('EMLINK', `jumps from a base chain nest deeper than 16 at ${name}`);
+      state.set(name, 'open');
+      for (const r of t.chains.get(name)?.rules ?? []) {
+        const refs = ruleRefs(r);
+        for (const x of refs.chains) visit(x, depth + 1);
+        for (const set of refs.sets) for (const x of this.#mapTargets(t, set)) visit(x, depth + 1);
+      }
+      state.set(name, 'done');
+    };
+    for (const c of t.chains.values()) if (c.chain.hook !== undefined) visit(c.chain.name, 0);
+  }
+
   #unref(t: FTable, rule: RuleObject): void {
-    const chains: string[] = [];
-    const sets: string[] = [];
-    references(rule.expr, chains, sets);
+    const { chains, sets } = ruleRefs(rule);
     for (const c of chains) bump(t.chainRefs, c, -1);
     for (const s of sets) bump(t.setRefs, s, -1);
   }
 
   #ruleCommand(work: { tables: Map<string, FTable> }, verb: CommandVerb, o: RuleObject): void {
     const t = this.#table(work, o.family, o.table, true);
+    // Each anonymous set or map of the rule is a kernel object with a handle, created (by a message of its
+    // own) before the rule, so even when the rule then fails.
+    if (verb !== 'delete') t.handles.next += anonymousSets(o.expr);
     const c = this.#chain(t, o.chain, true);
     const at = (handle: number): number => {
       const i = c.rules.findIndex((r) => r.handle === handle);
@@ -474,7 +576,7 @@ export class FakeRuleset {
       family: o.family,
       table: o.table,
       chain: o.chain,
-      handle: verb === 'replace' ? (o.handle as number) : t.nextHandle++,
+      handle: verb === 'replace' ? (o.handle as number) : t.handles.next++,
       ...(o.comment === undefined ? {} : { comment: o.comment }),
       expr,
     };
@@ -519,7 +621,7 @@ export class FakeRuleset {
         if (!same) throw new Refused('EEXIST', `${existing.kind} ${name} exists with another type`);
       } else {
         const { elem: _elem, ...def } = o;
-        const set = { ...def, name, handle: t.nextHandle++ } as SetObject | MapObject;
+        const set = { ...def, name, handle: t.handles.next++ } as SetObject | MapObject;
         const s: FSet = { kind, set, elements: new Map() };
         this.#owned.add(s);
         t.sets.set(name, s);
@@ -603,7 +705,8 @@ export class FakeRuleset {
 
   #elementCommand(work: { tables: Map<string, FTable> }, verb: CommandVerb, o: ElementObject): void {
     const t = this.#table(work, o.family, o.table, true);
-    if (!t.sets.has(o.name)) throw new Refused('ENOENT', `set ${o.name} does not exist`);
+    // nft needs the set's type to encode elements, so it refuses a missing set itself.
+    if (!t.sets.has(o.name)) throw new Refused('ENOENT', `set ${o.name} does not exist`, true);
     if (verb === 'add' || verb === 'create') {
       this.#addElements(t, o.name, o.elem, verb === 'create');
       return;

@@ -82,14 +82,25 @@ export const SCENARIOS: readonly Scenario[] = [
     ok: [true, false, true, true, false, true],
   },
   {
-    name: 'a chain with rules, or referenced, cannot be deleted; flushed and unreferenced it can',
+    name: 'a referenced chain cannot be deleted, with or without rules; unreferenced it can, rules and all',
     txs: [
       doc(...base, { add: { rule: { ...at, chain: 'svc', expr: [{ counter: null }] } } }, { add: { rule: { ...at, chain: 'pre', expr: [{ jump: { target: 'svc' } }] } } }),
       doc({ delete: { chain: { ...at, name: 'svc' } } }),
       doc({ flush: { chain: { ...at, name: 'svc' } } }, { delete: { chain: { ...at, name: 'svc' } } }),
-      doc({ flush: { chain: { ...at, name: 'pre' } } }, { flush: { chain: { ...at, name: 'svc' } } }, { delete: { chain: { ...at, name: 'svc' } } }),
+      doc({ flush: { chain: { ...at, name: 'pre' } } }, { add: { rule: { ...at, chain: 'svc', expr: [{ counter: null }] } } }, { delete: { chain: { ...at, name: 'svc' } } }),
     ],
     ok: [true, false, false, true],
+  },
+  {
+    name: 'jump loops are refused only when a base chain reaches them',
+    txs: [
+      doc(...base, { add: { chain: { ...at, name: 'b' } } }),
+      doc({ add: { rule: { ...at, chain: 'svc', expr: [{ jump: { target: 'b' } }] } } }, { add: { rule: { ...at, chain: 'b', expr: [{ jump: { target: 'svc' } }] } } }),
+      doc({ add: { rule: { ...at, chain: 'pre', expr: [{ jump: { target: 'svc' } }] } } }),
+      doc({ add: { rule: { ...at, chain: 'pre', expr: [{ jump: { target: 'b' } }] } } }, { add: elem('m', mapElem('10.96.0.1', 80, 'svc')) }),
+      doc({ add: { rule: { ...at, chain: 'svc', expr: [{ vmap: { key: { concat: [{ payload: { protocol: 'ip', field: 'daddr' } }, { meta: { key: 'l4proto' } }, { payload: { protocol: 'th', field: 'dport' } }] }, data: '@m' } }] } } }),
+    ],
+    ok: [true, true, false, false, true],
   },
   {
     name: 'a chain referenced by a map element cannot be deleted',
