@@ -2,6 +2,10 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponential
 import type { IPFamily } from '@kproxy/api';
 import type { ProxyMode } from '../config/kube-proxy-configuration.ts';
 
+function linear(start: number, width: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => start + i * width);
+}
+
 /** Metric names, exactly as kube-proxy exposes them. */
 export const METRIC = {
   syncDuration: 'kubeproxy_sync_proxy_rules_duration_seconds',
@@ -76,7 +80,13 @@ export class ProxyMetrics {
     this.networkProgrammingDuration = histogram(
       METRIC.networkProgrammingDuration,
       'In Cluster Network Programming Latency in seconds',
-      [...[0.25, 0.5, 1, 2, 3, 4, 5].map((x) => x), ...Array.from({ length: 10 }, (_, i) => 10 * (i + 1)), 120, 150, 180, 210, 240, 270, 300],
+      // kube-proxy's buckets: 0.25 s steps to 0.5 s, 1 s steps to 59 s, 5 s steps to 115 s, 30 s steps to 300 s.
+      [
+        ...linear(0.25, 0.25, 2),
+        ...linear(1, 1, 59),
+        ...linear(60, 5, 12),
+        ...linear(120, 30, 7),
+      ],
     );
     this.endpointChangesPending = gauge(METRIC.endpointChangesPending, 'Pending proxy rules Endpoint changes');
     this.endpointChangesTotal = counter(METRIC.endpointChangesTotal, 'Cumulative proxy rules Endpoint changes');
