@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { spawnExecutor } from '@kproxy/exec';
 import { createNetns, netnsSupport } from '@kproxy/netns';
 import type { Netns } from '@kproxy/netns';
@@ -7,6 +8,7 @@ import type { NftClient } from './client.ts';
 import { rulesetToJSON } from './ruleset.ts';
 import type { Statement } from './schema.ts';
 import { Transaction } from './transaction.ts';
+import { nameProblem } from './validate.ts';
 
 const support = await netnsSupport();
 const nftFound = (await spawnExecutor().run('nft', ['--version']).catch(() => ({ exitCode: 127 }))).exitCode === 0;
@@ -145,6 +147,27 @@ maybe('nftables() against the kernel (in a throw-away namespace)', () => {
     expect(result.bytes).toBeGreaterThan(65_536);
     const rs = await client.list({ family: 'ip', table: 'big' });
     expect(rs.tables[0]?.chains.get('c')?.rules).toHaveLength(2000);
+  });
+
+  it('random names and comments (any unicode, quotes, newlines in comments) survive exactly', async () => {
+    const nameArb = fc
+      .string({ unit: 'binary', minLength: 1, maxLength: 60 })
+      .filter((s) => nameProblem(s) === undefined);
+    const commentArb = fc.string({ unit: 'binary', maxLength: 40 }).filter((s) => Buffer.byteLength(s) <= 128 && !s.includes('\u0000'));
+    await fc.assert(
+      fc.asyncProperty(nameArb, nameArb, commentArb, async (table, chain, comment) => {
+        const tx = new Transaction({ family: 'inet', table }).add({ table: {} }).add({ chain: { name: chain } });
+        tx.add({ rule: { chain, expr: [{ counter: null }], ...(comment === '' ? {} : { comment }) } });
+        expect(tx.error).toBeUndefined();
+        await client.apply(tx);
+        const rs = await client.list({ family: 'inet', table });
+        const c = rs.tables[0]?.chains.get(chain);
+        expect(rs.tables[0]?.table.name).toBe(table);
+        expect(c?.rules[0]?.comment).toBe(comment === '' ? undefined : comment);
+        await client.apply(new Transaction({ family: 'inet', table }).delete({ table: {} }));
+      }),
+      { numRuns: 40, interruptAfterTimeLimit: 30_000 },
+    );
   });
 
   it('classifies a missing nft as ExecError', async () => {
