@@ -21,6 +21,17 @@ import { affinitySetName, CHAIN, fingerprint, SET, servicePortChains } from './n
 import { rulesId, setSpecId } from './ruleset.ts';
 import type { ChainSpec, ElementSpec, PortObjects, SetSpec } from './ruleset.ts';
 
+/** Shared statement objects (serialised the same; fewer allocations on large renders). */
+const PROTO_MATCH: Readonly<Record<string, Statement>> = {
+  TCP: match(l4proto, 'tcp'),
+  UDP: match(l4proto, 'udp'),
+  SCTP: match(l4proto, 'sctp'),
+};
+const NUMGEN_FIRST: Statement[] = [];
+function numgenFirst(mod: number): Statement {
+  return (NUMGEN_FIRST[mod] ??= numgenIs(mod, 0));
+}
+
 /** True when kube-proxy would call the endpoint usable: ready, or serving and terminating. */
 function usable(e: Endpoint): boolean {
   return e.ready || (e.serving && e.terminating);
@@ -77,25 +88,25 @@ export function renderServicePort(sp: ServicePort, ctx: RenderContext): Rendered
   // DNAT among `eps` with uniform probability: rule i matches with probability 1/(n-i) given that the
   // earlier ones did not (the iptables `statistic` trick), the last one unconditionally. No per-service
   // sets or maps: those cost about a millisecond each in the kernel, rules are cheap.
+  const protoMatch = PROTO_MATCH[sp.protocol] ?? match(l4proto, proto);
+  const src = saddr(ctx.addr);
   const dnatChain = (name: string, eps: readonly Endpoint[]): ChainSpec => {
     const rules: Statement[][] = [];
-    const tail = (e: Endpoint): Statement[] => {
-      const s: Statement[] = [];
-      if (affinity) {
-        s.push({ set: { op: 'update', elem: saddr(ctx.addr), set: `@${affinitySetName(sp.name, e)}` } });
-      }
-      s.push(match(l4proto, proto), dnat(e.ip, e.port));
-      return s;
-    };
-    if (affinity) {
-      for (const e of eps) rules.push([match(saddr(ctx.addr), `@${affinitySetName(sp.name, e)}`), ...tail(e)]);
-    }
+    const affSets = affinity ? eps.map((e) => `@${affinitySetName(sp.name, e)}`) : [];
+    const tail = (e: Endpoint, i: number): Statement[] =>
+      affinity
+        ? [{ set: { op: 'update', elem: src, set: affSets[i] as string } }, protoMatch, dnat(e.ip, e.port)]
+        : [protoMatch, dnat(e.ip, e.port)];
+    if (affinity) eps.forEach((e, i) => rules.push([match(src, affSets[i] as string), ...tail(e, i)]));
     eps.forEach((e, i) => {
       const left = eps.length - i;
-      rules.push(left > 1 ? [numgenIs(left, 0), ...tail(e)] : tail(e));
+      rules.push(left > 1 ? [numgenFirst(left), ...tail(e, i)] : tail(e, i));
     });
     for (const e of eps) hairpin.add(e.ip);
-    return { name, rules };
+    // The rules are a function of exactly these inputs: fingerprint them instead of the rules' JSON (the
+    // version tag changes whenever the rule shapes above change).
+    const fp = `kp:${fingerprint(`dnat-v1|${ctx.family}|${proto}|${affinity}|${affSets.join(',')}|${eps.map((e) => `${e.ip}:${e.port}`).join(',')}`)}`;
+    return { name, rules, fp };
   };
 
   if (clusterIP) clusterIPs.push(clusterIP);
@@ -168,7 +179,7 @@ export function renderServicePort(sp: ServicePort, ctx: RenderContext): Rendered
   // The port's first element carries a fingerprint of its chains and sets, so a restart can tell current
   // chains from stale ones by listing elements only (listing every rule of a large table is expensive).
   // Each chain's own fingerprint is computed once here (it also goes into the chain's last rule comment).
-  const withFp = chains.map((c) => ({ ...c, fp: `kp:${fingerprint(rulesId(c.rules))}` }));
+  const withFp = chains.map((c) => (c.fp ? c : { ...c, fp: `kp:${fingerprint(rulesId(c.rules))}` }));
   if ((chains.length > 0 || sets.length > 0) && elements.length > 0) {
     const fp = fingerprint(JSON.stringify([withFp.map((c) => [c.name, c.fp]), sets.map(setSpecId)]));
     elements[0] = { ...(elements[0] as ElementSpec), comment: `kp:${fp}` };
