@@ -49,3 +49,4 @@ export type { ModeSelection, ModeSelectionInput, Support } from './mode/select-m
 export { EXIT, KPROXY_VERSION, runCli } from './run-cli.ts';
 export type { CliIO } from './run-cli.ts';
 export { AVAILABLE_MODES, BACKENDS } from './wiring/backends.ts';
+export type { BackendWiringOptions } from './wiring/backends.ts';

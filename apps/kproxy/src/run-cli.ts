@@ -1,5 +1,5 @@
 import type { Backend, Clock, Components, Executor, IPFamily } from '@kproxy/api';
-import { systemClock } from '@kproxy/api';
+import { familyOf, systemClock } from '@kproxy/api';
 import { dryRunWinkernel } from '@kproxy/backend-winkernel';
 import { conntrackCleaner } from '@kproxy/conntrack';
 import { spawnExecutor } from '@kproxy/exec';
@@ -20,7 +20,7 @@ import { selectMode } from './mode/select-mode.ts';
 import { AVAILABLE_MODES, BACKENDS } from './wiring/backends.ts';
 import { kubeConfigFor, loadStates, stateBuilderFor, watcherFor } from './wiring/cluster.ts';
 import { apiEventRecorder } from './wiring/events.ts';
-import { familiesFor, nodeAddresses, nodeName, readNode } from './wiring/node-info.ts';
+import { familiesFor, localAddresses, nodeAddresses, nodeName, readNode } from './wiring/node-info.ts';
 
 /** `namespace/name` of a service port key (`namespace/name[:port]/PROTOCOL`). Pure. */
 function serviceOfPortKey(key: string): string {
@@ -118,7 +118,11 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       // The trace only needs the kernel; endpoint-selection reasons also need the cluster, when reachable.
       const packet = packetFromArgs(cl.explain);
       if (!factory) return usageError(io, `proxy mode "${mode}" has no backend in this build`);
-      const backends = new Map<IPFamily, Backend>([[packet.family, factory(packet.family)(components(`${mode}-${packet.family}`))]]);
+      // `kproxy explain` runs in the node's network namespace: its interface addresses are the node's.
+      const local = localAddresses().filter((ip) => familyOf(ip) === packet.family);
+      const backends = new Map<IPFamily, Backend>([
+        [packet.family, factory(packet.family, { localAddresses: local })(components(`${mode}-${packet.family}`))],
+      ]);
       const loaded = await (async () => {
         const kubeConfig = kubeConfigFor(config, resolved.master);
         return loadStates({ config, kubeConfig, node, families: [packet.family], logger, clock, timeoutMs: 10_000 });
