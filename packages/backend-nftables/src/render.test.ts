@@ -21,6 +21,27 @@ describe('render', () => {
     expect(text).toMatch(/172\.30\.0\.41 \. tcp \. 80 comment "kp:[0-9a-z]{14}" : goto service-ULMVA6XW-ns1\/svc1\/tcp\/p80/);
   });
 
+  it('chooses endpoints uniformly: rule i fires with probability 1/(n-i) given the earlier ones did not', () => {
+    const eps4 = [1, 2, 3, 4].map((i) => ep(`10.180.0.${i}`, 80));
+    const r = render(stateOf([svcPort({ eps: eps4 })]));
+    const chain = r.transaction.commands
+      .map((c) => (c as { add?: { rule?: { chain: string; expr: unknown[] } } }).add?.rule)
+      .filter((x): x is { chain: string; expr: unknown[] } => x !== undefined && x.chain.startsWith('service-'));
+    const mods = chain.map((rule) => {
+      const m = JSON.stringify(rule.expr).match(/"numgen":\{"mode":"random","mod":(\d+)/);
+      return m ? Number(m[1]) : 1;
+    });
+    expect(mods).toEqual([4, 3, 2, 1]);
+    // P(endpoint i) = prod_{j<i} (1 - 1/mods[j]) * 1/mods[i] = 1/4 for every i.
+    let reach = 1;
+    const p = mods.map((m) => {
+      const here = reach / m;
+      reach -= here;
+      return here;
+    });
+    for (const x of p) expect(x).toBeCloseTo(0.25, 12);
+  });
+
   it('is deterministic', () => {
     expect(render(stateOf(base)).transaction.serialize()).toBe(render(stateOf([...base].reverse())).transaction.serialize());
   });
