@@ -22,28 +22,35 @@ function reply(listen: EchoListen, remoteIp: string, remotePort: number): string
   return `${JSON.stringify(answer)}\n`;
 }
 
-function listenTcp(l: EchoListen): Promise<void> {
+// Port 0 asks the kernel for a free port; the bound port is what answers and the ready line report.
+function listenTcp(l: EchoListen): Promise<EchoListen> {
   return new Promise((resolve, reject) => {
+    let bound: EchoListen = l;
     const server = net.createServer((socket) => {
       socket.setTimeout(5000, () => socket.destroy());
-      socket.once('data', () => socket.end(reply(l, socket.remoteAddress ?? '?', socket.remotePort ?? 0)));
+      socket.once('data', () => socket.end(reply(bound, socket.remoteAddress ?? '?', socket.remotePort ?? 0)));
       socket.on('error', () => socket.destroy());
     });
     server.once('error', reject);
-    server.listen({ host: l.host, port: l.port, exclusive: true }, () => resolve());
+    server.listen({ host: l.host, port: l.port, exclusive: true }, () => {
+      bound = { ...l, port: (server.address() as net.AddressInfo).port };
+      resolve(bound);
+    });
     closers.push(() => server.close());
   });
 }
 
-function listenUdp(l: EchoListen): Promise<void> {
+function listenUdp(l: EchoListen): Promise<EchoListen> {
   return new Promise((resolve, reject) => {
+    let bound: EchoListen = l;
     const socket = dgram.createSocket({ type: l.host.includes(':') ? 'udp6' : 'udp4' });
-    socket.on('message', (_msg, rinfo) => socket.send(reply(l, rinfo.address, rinfo.port), rinfo.port, rinfo.address));
+    socket.on('message', (_msg, rinfo) => socket.send(reply(bound, rinfo.address, rinfo.port), rinfo.port, rinfo.address));
     socket.once('error', reject);
     socket.bind({ address: l.host, port: l.port, exclusive: true }, () => {
       socket.removeListener('error', reject);
       socket.on('error', (err) => process.stderr.write(`udp ${l.host}:${l.port}: ${err.message}\n`));
-      resolve();
+      bound = { ...l, port: socket.address().port };
+      resolve(bound);
     });
     closers.push(() => socket.close());
   });
@@ -53,11 +60,12 @@ const ready: EchoReady = { ready: true, listening: [], skipped: [] };
 for (const l of config.listen ?? []) {
   const label = `${l.proto}/${joinHostPort(l.host, l.port)}`;
   try {
-    if (l.proto === 'tcp') await listenTcp(l);
-    else if (l.proto === 'udp') await listenUdp(l);
+    let bound: EchoListen;
+    if (l.proto === 'tcp') bound = await listenTcp(l);
+    else if (l.proto === 'udp') bound = await listenUdp(l);
     // Node has no SCTP sockets; the harness reports SCTP listens as skipped with this reason.
     else throw new Error('SCTP is not supported by the echo server (Node has no SCTP sockets)');
-    (ready.listening as string[]).push(label);
+    (ready.listening as string[]).push(`${bound.proto}/${joinHostPort(bound.host, bound.port)}`);
   } catch (err) {
     (ready.skipped as { listen: string; reason: string }[]).push({ listen: label, reason: (err as Error).message });
   }

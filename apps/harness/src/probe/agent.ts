@@ -2,6 +2,7 @@
 // Reads ProbeRequest JSON lines on stdin, makes one connection attempt per request (TCP or UDP) and writes
 // one ProbeResult JSON line each. Every attempt is bounded by its timeoutMs. Exits when stdin closes.
 import dgram from 'node:dgram';
+import http from 'node:http';
 import net from 'node:net';
 import process from 'node:process';
 import { createInterface } from 'node:readline';
@@ -81,17 +82,29 @@ function udpAttempt(req: ProbeRequest): Promise<Omit<ProbeResult, 'id' | 'elapse
   });
 }
 
-async function httpAttempt(req: ProbeRequest): Promise<Omit<ProbeResult, 'id' | 'elapsedMs'>> {
-  const host = req.dst.includes(':') ? `[${req.dst}]` : req.dst;
-  try {
-    const res = await fetch(`http://${host}:${req.port}${req.path ?? '/'}`, { signal: AbortSignal.timeout(req.timeoutMs) });
-    const body = (await res.text()).slice(0, 65536);
-    return { outcome: 'answered', http: { status: res.status, body } };
-  } catch (err) {
-    const e = err as Error & { cause?: NodeJS.ErrnoException };
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') return { outcome: 'timeout', detail: 'no HTTP answer' };
-    return { outcome: outcomeOfErrorCode(e.cause?.code), detail: e.cause?.code ?? e.message };
-  }
+// node:http rather than fetch: fetch refuses "bad ports" (1, 9, 6000, ...) before it connects.
+function httpAttempt(req: ProbeRequest): Promise<Omit<ProbeResult, 'id' | 'elapsedMs'>> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (r: Omit<ProbeResult, 'id' | 'elapsedMs'>): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      request.destroy();
+      resolve(r);
+    };
+    const request = http.get({ host: req.dst, port: req.port, path: req.path ?? '/', ...(req.source ? { localAddress: req.source } : {}) }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        if (body.length < 65536) body += chunk;
+      });
+      res.on('end', () => done({ outcome: 'answered', http: { status: res.statusCode ?? 0, body: body.slice(0, 65536) } }));
+      res.on('error', (err: NodeJS.ErrnoException) => done({ outcome: outcomeOfErrorCode(err.code), detail: err.code ?? err.message }));
+    });
+    const timer = setTimeout(() => done({ outcome: 'timeout', detail: 'no HTTP answer' }), req.timeoutMs);
+    request.on('error', (err: NodeJS.ErrnoException) => done({ outcome: outcomeOfErrorCode(err.code), detail: err.code ?? err.message }));
+  });
 }
 
 async function attempt(req: ProbeRequest): Promise<ProbeResult> {
