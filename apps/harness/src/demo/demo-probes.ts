@@ -28,12 +28,14 @@ export function demoProbes(services: readonly DemoService[], gone: readonly Demo
   for (const s of services) {
     const name = `${s.namespace}/${s.name}`;
     const proto = s.protocol === 'UDP' ? 'udp' : 'tcp';
-    const n = s.affinity ? 8 : Math.max(6, s.pods.length * 5);
+    // Enough connections that a correct proxy reaches every pod: missing one of N in 10N+10 random picks
+    // has a probability below 1e-6 (N <= 3), so a red line means a real problem, not bad luck.
+    const n = s.affinity ? 8 : 10 * s.pods.length + 10;
     out.push({ title: `${name} ClusterIP`, client: 'pod', proto, dst: s.clusterIP, port: s.port, connections: n, expect: ep(s), masq: false, ...(s.affinity ? { sticky: true } : {}) });
     if (s.nodePort) {
-      out.push({ title: `${name} NodePort`, client: 'external', proto, dst: DEMO.nodeIP, port: s.nodePort, connections: Math.max(6, s.pods.length * 5), expect: ep(s), masq: true });
+      out.push({ title: `${name} NodePort`, client: 'external', proto, dst: DEMO.nodeIP, port: s.nodePort, connections: 10 * s.pods.length + 10, expect: ep(s), masq: true });
     }
-    if (s.name === 'web') out.push({ title: `${name} ClusterIP from the node`, client: 'node', proto, dst: s.clusterIP, port: s.port, connections: 6, expect: ep(s), masq: true });
+    if (s.name === 'web') out.push({ title: `${name} ClusterIP from the node`, client: 'node', proto, dst: s.clusterIP, port: s.port, connections: 10 * s.pods.length + 10, expect: ep(s), masq: true });
   }
   for (const s of gone) {
     const name = `${s.namespace}/${s.name}`;
