@@ -48,5 +48,5 @@ export { selectMode } from './mode/select-mode.ts';
 export type { ModeSelection, ModeSelectionInput, Support } from './mode/select-mode.ts';
 export { EXIT, KPROXY_VERSION, runCli } from './run-cli.ts';
 export type { CliIO } from './run-cli.ts';
-export { AVAILABLE_MODES, BACKENDS } from './wiring/backends.ts';
+export { AVAILABLE_MODES, BACKENDS, PREFLIGHT } from './wiring/backends.ts';
 export type { BackendWiringOptions } from './wiring/backends.ts';

@@ -72,6 +72,17 @@ describe('runCli', () => {
     expect(exec.calls.every((c) => c.file === 'nft')).toBe(true);
   });
 
+  it.each([
+    ['nftables v0.9.8 (E.D.S.)', '{"nftables": []}', 'nft 0.9.8 is too old'],
+    ['nftables v1.0.6 (Lester Gooch #5)', 'Error: JSON support not compiled-in', 'nft 1.0.6 was built without JSON support'],
+  ])('refuses nftables mode when nft says %j, exit 1 before touching anything', async (version, json, message) => {
+    const exec = scriptedExecutor((call) => (call.args[0] === '--version' ? { stdout: version } : call.args[0] === '-j' ? { stdout: json, exitCode: json.startsWith('{') ? 0 : 1 } : undefined));
+    const { io: cli } = io({ executor: exec });
+    expect(await runCli(['--kubeconfig', '/nonexistent'], cli)).toBe(1);
+    expect(cli.err.join('')).toContain(`kproxy: error: nftables mode cannot run here: ${message}`);
+    expect(exec.calls.map((c) => c.args.join(' '))).toEqual(['--version', '-j list tables']);
+  });
+
   it('writes the defaulted configuration with --write-config-to', async () => {
     const { io: cli } = io();
     expect(await runCli(['--write-config-to', '/out.yaml', '--cluster-cidr', '10.244.0.0/16'], cli)).toBe(0);
@@ -131,7 +142,11 @@ describe('runCli', () => {
       let changed: () => void = () => undefined;
       let watched = '';
       let sigterm: (s: string) => void = () => undefined;
-      const ok = scriptedExecutor(() => ({ exitCode: 0, stdout: '{"nftables": [{"metainfo": {"json_schema_version": 1}}]}' }));
+      const ok = scriptedExecutor((call) =>
+        call.args[0] === '--version'
+          ? { stdout: 'nftables v1.0.6 (Lester Gooch #5)' }
+          : { exitCode: 0, stdout: '{"nftables": [{"metainfo": {"json_schema_version": 1}}]}' },
+      );
       const a = io({
         executor: ok,
         watchFile: (path, onChange) => {

@@ -17,7 +17,7 @@ import type { SyncRunnerFactory } from './daemon/ports.ts';
 import { createLogger } from './logging/logger.ts';
 import { probeIpvsSupport } from './mode/ipvs-support.ts';
 import { selectMode } from './mode/select-mode.ts';
-import { AVAILABLE_MODES, BACKENDS } from './wiring/backends.ts';
+import { AVAILABLE_MODES, BACKENDS, PREFLIGHT } from './wiring/backends.ts';
 import { kubeConfigFor, loadStates, stateBuilderFor, watcherFor } from './wiring/cluster.ts';
 import { apiEventRecorder } from './wiring/events.ts';
 import { familiesFor, localAddresses, nodeAddresses, nodeName, readNode } from './wiring/node-info.ts';
@@ -143,6 +143,14 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       return EXIT.ok;
     }
 
+    const preflight = selection.dryRunOnly ? undefined : PREFLIGHT.get(mode);
+    if (preflight) {
+      const support = await preflight(executor);
+      if (!support.ok) {
+        io.stderr(`kproxy: error: ${mode} mode cannot run here: ${support.reason ?? 'unsupported'}\n`);
+        return EXIT.failure;
+      }
+    }
     const kubeConfig = kubeConfigFor(config, resolved.master);
     const families = familiesFor(config.bindAddress, nodeAddresses(await readNode(kubeConfig, node, logger, cl.command === 'run' ? 10 : 3)));
 
