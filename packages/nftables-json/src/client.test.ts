@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { scriptedExecutor } from '@kproxy/exec/testing';
-import { classifyNftFailure, nftables, parseNftVersion } from './client.ts';
+import { classifyNftFailure, listCommand, nftables, parseNftVersion } from './client.ts';
 import { Transaction } from './transaction.ts';
 
 const LIST = JSON.stringify({
@@ -87,6 +87,12 @@ describe('nftables() client', () => {
     expect(table?.sets.get('s')).toMatchObject({ kind: 'set', elements: ['10.0.0.1'] });
     await nftables({ executor: exec }).list({ ruleset: true });
     expect(exec.calls[1]?.args).toEqual(['-j', 'list', 'ruleset']);
+    await nftables({ executor: exec }).list({ chains: true });
+    expect(exec.calls[2]?.args).toEqual(['-j', 'list', 'chains']);
+    await nftables({ executor: exec }).list({ family: 'ip', table: 't', map: 'm x' });
+    expect(JSON.parse(exec.calls[3]?.args[1] ?? '')).toEqual({ nftables: [{ list: { map: { family: 'ip', table: 't', name: 'm x' } } }] });
+    expect(listCommand({ family: 'ip6', table: 't', chain: 'c' })).toEqual({ list: { chain: { family: 'ip6', table: 't', name: 'c' } } });
+    expect(listCommand({ family: 'ip6', table: 't', set: 's' })).toEqual({ list: { set: { family: 'ip6', table: 't', name: 's' } } });
   });
 
   it('detects the version and JSON support', async () => {

@@ -28,8 +28,25 @@ export interface NftVersion {
   readonly json: boolean;
 }
 
-/** What to list: the whole ruleset, or one table. */
-export type ListTarget = { readonly ruleset: true } | { readonly family: Family; readonly table: string };
+/**
+ * What to list: the whole ruleset; one table; one chain (with its rules), set or map (with its elements) of a
+ * table; or every chain of the ruleset without rules (`{ chains: true }`, cheap: tens of milliseconds where
+ * listing a 10,000-service table takes seconds).
+ */
+export type ListTarget =
+  | { readonly ruleset: true }
+  | { readonly chains: true }
+  | { readonly family: Family; readonly table: string; readonly chain?: string; readonly set?: string; readonly map?: string };
+
+/** The JSON `list` command for a target (undefined for the ones nft lists by argv). */
+export function listCommand(target: ListTarget): object | undefined {
+  if ('ruleset' in target || 'chains' in target) return undefined;
+  const at = { family: target.family, table: target.table };
+  if (target.chain !== undefined) return { list: { chain: { ...at, name: target.chain } } };
+  if (target.set !== undefined) return { list: { set: { ...at, name: target.set } } };
+  if (target.map !== undefined) return { list: { map: { ...at, name: target.map } } };
+  return { list: { table: { family: target.family, name: target.table } } };
+}
 
 /**
  * A client of the kernel's nftables: the seam the backend programs through. `nftables()` implements it over
@@ -45,7 +62,10 @@ export interface NftClient {
   apply(tx: Transaction | NftablesDocument): Promise<ApplyResult>;
   /** Validates a transaction against the current ruleset without applying it (`nft -c`); rejects like apply. */
   check(tx: Transaction | NftablesDocument): Promise<void>;
-  /** Lists a table or the ruleset. Rejects with `NotFoundError` when the table does not exist. */
+  /**
+   * Lists the target as a `Ruleset` (a partial listing holds only what was listed, under its table). Rejects
+   * with `NotFoundError` when the table (or chain, set, map) does not exist.
+   */
   list(target: ListTarget): Promise<Ruleset>;
   /** The nft version and whether it speaks JSON. */
   version(): Promise<NftVersion>;
@@ -175,10 +195,13 @@ export function nftables(options: NftablesOptions): NftClient {
     async list(target) {
       // A table is listed with a JSON `list` command rather than `list table <family> <name>`: nft's text
       // grammar would re-parse the name (spaces, quotes, keywords), JSON carries any name verbatim.
+      const cmd = listCommand(target);
       const args =
         'ruleset' in target
           ? ['-j', 'list', 'ruleset']
-          : ['-j', JSON.stringify({ nftables: [{ list: { table: { family: target.family, name: target.table } } }] })];
+          : 'chains' in target
+            ? ['-j', 'list', 'chains']
+            : ['-j', JSON.stringify({ nftables: [cmd] })];
       const result = await run(args, 'list');
       try {
         return parseRuleset(result.stdout);

@@ -82,7 +82,7 @@ export { commandText, expressionText, ruleText, statementText } from './text.ts'
 export { Transaction } from './transaction.ts';
 export type { FlushInput, ObjectInput, Scoped, TableInput, TransactionDefaults } from './transaction.ts';
 export { commandProblem, expressionProblem, MAX_COMMENT_BYTES, MAX_NAME_BYTES, nameProblem, statementProblem } from './validate.ts';
-export { classifyNftFailure, nftables, parseNftVersion } from './client.ts';
+export { classifyNftFailure, listCommand, nftables, parseNftVersion } from './client.ts';
 export type { ApplyResult, ListTarget, NftablesOptions, NftClient, NftVersion } from './client.ts';
 export { findTable, parseRuleset, rulesetToJSON, tableKey } from './ruleset.ts';
 export type { Ruleset, RulesetChain, RulesetSet, RulesetTable } from './ruleset.ts';

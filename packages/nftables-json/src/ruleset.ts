@@ -57,8 +57,9 @@ function without<T extends object, K extends keyof T>(obj: T, key: K): Omit<T, K
 }
 
 /**
- * Builds the structure from `nft -j list ruleset|table ...` output (the parsed object or its text).
- * Rejects output that names a chain, set or rule of a table it did not list first.
+ * Builds the structure from `nft -j list ruleset|table|chain|set|map|chains` output (the parsed object or its
+ * text). A partial listing (a chain, a set) names no table object: its table appears with `family` and `name`
+ * only. Rejects a rule of a chain that was not listed.
  */
 export function parseRuleset(output: ListOutput | string): Ruleset {
   const doc = (typeof output === 'string' ? JSON.parse(output) : output) as ListOutput;
@@ -66,15 +67,20 @@ export function parseRuleset(output: ListOutput | string): Ruleset {
     throw new TypeError('not nft -j list output: missing "nftables" array');
   }
   const tables = new Map<string, { table: TableObject; chains: Map<string, { chain: ChainObject; rules: RuleObject[] }>; sets: Map<string, RulesetSet> }>();
-  const tableOf = (family: Family, name: string, what: string) => {
-    const t = tables.get(tableKey(family, name));
-    if (t === undefined) throw new TypeError(`${what} refers to table ${family} ${name}, which was not listed`);
+  const tableOf = (family: Family, name: string, _what: string) => {
+    let t = tables.get(tableKey(family, name));
+    if (t === undefined) {
+      t = { table: { family, name }, chains: new Map(), sets: new Map() };
+      tables.set(tableKey(family, name), t);
+    }
     return t;
   };
   for (const item of doc.nftables as readonly ListItem[]) {
     if ('metainfo' in item) continue;
     if ('table' in item) {
-      tables.set(tableKey(item.table.family, item.table.name), { table: item.table, chains: new Map(), sets: new Map() });
+      const known = tables.get(tableKey(item.table.family, item.table.name));
+      if (known !== undefined) known.table = item.table;
+      else tables.set(tableKey(item.table.family, item.table.name), { table: item.table, chains: new Map(), sets: new Map() });
     } else if ('chain' in item) {
       tableOf(item.chain.family, item.chain.table, `chain ${item.chain.name}`).chains.set(item.chain.name, { chain: item.chain, rules: [] });
     } else if ('set' in item) {

@@ -71,7 +71,7 @@ export function fakeNftClient(options: FakeNftClientOptions = {}): FakeNftClient
     },
     async list(target: ListTarget) {
       ruleset.stats.lists++;
-      return 'ruleset' in target ? ruleset.snapshot() : ruleset.snapshot({ family: target.family, table: target.table });
+      return ruleset.snapshot(target);
     },
     async version(): Promise<NftVersion> {
       return { version, parts: [parts[0] ?? 0, parts[1] ?? 0, parts[2] ?? 0], json: true };

@@ -1,4 +1,5 @@
 import { KernelRejectedError, NotFoundError } from '@kproxy/api';
+import type { ListTarget } from '../client.ts';
 import { parseRuleset } from '../ruleset.ts';
 import type { Ruleset } from '../ruleset.ts';
 import type {
@@ -172,8 +173,13 @@ function isL4Match(s: Statement): boolean {
  * The listing form of a rule: how nft prints what it was given (counters with values, `numgen` with its
  * offset, `ct state`/`ct status` compared with `in`).
  */
-function listedStatement(s: Statement): Statement {
+function listedStatement(s: Statement, family: Family): Statement {
   if ('counter' in s && s.counter === null) return { counter: { packets: 0, bytes: 0 } };
+  // A bare reject is listed with the family's default: ICMP port unreachable.
+  if ('reject' in s && s.reject === null) {
+    const type = family === 'ip6' ? 'icmpv6' : family === 'inet' || family === 'bridge' || family === 'netdev' ? 'icmpx' : 'icmp';
+    return { reject: { type, expr: 'port-unreachable' } };
+  }
   if ('match' in s) {
     const m = s.match;
     const left = listedExpression(m.left);
@@ -183,6 +189,34 @@ function listedStatement(s: Statement): Statement {
   }
   if ('vmap' in s) return { vmap: { key: listedExpression(s.vmap.key), data: s.vmap.data } };
   return s;
+}
+
+/**
+ * A rule's statements as nft lists them: each statement in its listing form, and `meta l4proto tcp` followed by
+ * a `th dport|sport` match folded into `tcp dport|sport` (nft drops the protocol match as a dependency).
+ */
+function listedStatements(expr: readonly Statement[], family: Family): Statement[] {
+  const out: Statement[] = [];
+  for (let i = 0; i < expr.length; i++) {
+    const s = expr[i] as Statement;
+    const next = expr[i + 1];
+    if ('match' in s && next !== undefined && 'match' in next && s.match.op === '==' && typeof s.match.right === 'string') {
+      const left = s.match.left;
+      const nl = next.match.left;
+      if (
+        isRecord(left) && 'meta' in left && (left as { meta: { key: string } }).meta.key === 'l4proto' &&
+        L4_PAYLOADS.has(s.match.right) &&
+        isRecord(nl) && 'payload' in nl && (nl as { payload: { protocol?: string } }).payload.protocol === 'th'
+      ) {
+        const field = (nl as { payload: { field: string } }).payload.field;
+        out.push(listedStatement({ match: { ...next.match, left: { payload: { protocol: s.match.right, field } } } }, family));
+        i++;
+        continue;
+      }
+    }
+    out.push(listedStatement(s, family));
+  }
+  return out;
 }
 
 function listedExpression(e: Expression): Expression {
@@ -204,6 +238,13 @@ function listedElement(s: FSet, e: SetElement | MapElement): SetElement | MapEle
   const inner = isRecord(e) && 'elem' in e ? (e as { elem: { val: Expression; timeout?: number; comment?: string } }).elem : { val: e as Expression };
   const expires = inner.timeout ?? s.set.timeout;
   return { elem: { ...inner, ...(expires === undefined ? {} : { expires }) } };
+}
+
+/** The listing item of a set or map. */
+function setItem(s: FSet): ListItem {
+  const elem = [...s.elements.values()].map((e) => listedElement(s, e));
+  if (s.kind === 'set') return { set: elem.length === 0 ? (s.set as SetObject) : { ...(s.set as SetObject), elem: elem as SetElement[] } };
+  return { map: elem.length === 0 ? (s.set as MapObject) : { ...(s.set as MapObject), elem: elem as MapElement[] } };
 }
 
 /** The in-memory ruleset behind `fakeNftClient()`. */
@@ -231,30 +272,53 @@ export class FakeRuleset {
     this.stats.checks++;
   }
 
-  /** The ruleset (or one table) in the exact JSON shape of `nft -j list ruleset|table`. */
-  dump(target?: { readonly family: Family; readonly table: string }): ListOutput {
+  /**
+   * The ruleset, or a part of it (see `ListTarget`), in the exact JSON shape `nft -j list ...` prints.
+   * Throws `NotFoundError` for a missing table, chain, set or map.
+   */
+  dump(target?: ListTarget): ListOutput {
+    if (target !== undefined && 'chains' in target) {
+      const items: ListItem[] = [{ metainfo: METAINFO }];
+      for (const t of this.#tables.values()) for (const c of t.chains.values()) items.push({ chain: c.chain });
+      return { nftables: items };
+    }
+    if (target !== undefined && !('ruleset' in target) && (target.chain ?? target.set ?? target.map) !== undefined) {
+      const t = this.#tables.get(`${target.family} ${target.table}`);
+      const items: ListItem[] = [{ metainfo: METAINFO }];
+      if (target.chain !== undefined) {
+        const c = t?.chains.get(target.chain);
+        if (c === undefined) throw new NotFoundError(`nftables chain ${target.family} ${target.table} ${target.chain} does not exist`);
+        items.push({ chain: c.chain });
+        for (const r of c.rules) items.push({ rule: { ...r, expr: listedStatements(r.expr ?? [], r.family) } });
+      } else {
+        const name = (target.set ?? target.map) as string;
+        const s = t?.sets.get(name);
+        if (s === undefined || s.kind !== (target.set !== undefined ? 'set' : 'map')) {
+          throw new NotFoundError(`nftables ${target.set !== undefined ? 'set' : 'map'} ${target.family} ${target.table} ${name} does not exist`);
+        }
+        items.push(setItem(s));
+      }
+      return { nftables: items };
+    }
+    const only = target !== undefined && !('ruleset' in target) ? target : undefined;
     const items: ListItem[] = [{ metainfo: METAINFO }];
     for (const t of this.#tables.values()) {
-      if (target !== undefined && (t.table.family !== target.family || t.table.name !== target.table)) continue;
+      if (only !== undefined && (t.table.family !== only.family || t.table.name !== only.table)) continue;
       items.push({ table: t.table });
-      for (const s of t.sets.values()) {
-        const elem = [...s.elements.values()].map((e) => listedElement(s, e));
-        if (s.kind === 'set') items.push({ set: elem.length === 0 ? (s.set as SetObject) : { ...(s.set as SetObject), elem: elem as SetElement[] } });
-        else items.push({ map: elem.length === 0 ? (s.set as MapObject) : { ...(s.set as MapObject), elem: elem as MapElement[] } });
-      }
+      for (const s of t.sets.values()) items.push(setItem(s));
       for (const c of t.chains.values()) items.push({ chain: c.chain });
       for (const c of t.chains.values()) {
-        for (const r of c.rules) items.push({ rule: { ...r, expr: (r.expr ?? []).map(listedStatement) } });
+        for (const r of c.rules) items.push({ rule: { ...r, expr: listedStatements(r.expr ?? [], r.family) } });
       }
     }
-    if (target !== undefined && items.length === 1) {
-      throw new NotFoundError(`nftables table ${target.family} ${target.table} does not exist`);
+    if (only !== undefined && items.length === 1) {
+      throw new NotFoundError(`nftables table ${only.family} ${only.table} does not exist`);
     }
     return { nftables: items };
   }
 
-  /** The ruleset (or one table) as a `Ruleset`, as `NftClient.list` returns it. */
-  snapshot(target?: { readonly family: Family; readonly table: string }): Ruleset {
+  /** The ruleset (or a part of it) as a `Ruleset`, as `NftClient.list` returns it. */
+  snapshot(target?: ListTarget): Ruleset {
     return parseRuleset(this.dump(target));
   }
 

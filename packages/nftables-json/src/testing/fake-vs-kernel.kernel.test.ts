@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnExecutor } from '@kproxy/exec';
 import { createNetns, netnsSupport } from '@kproxy/netns';
 import type { Netns } from '@kproxy/netns';
-import { nftables } from '../client.ts';
+import { listCommand, nftables } from '../client.ts';
+import type { ListTarget } from '../client.ts';
+import type { ListOutput } from '../schema.ts';
+import { sampleTransaction } from './sample-ruleset.ts';
 import { rulesetToJSON } from '../ruleset.ts';
 import { FakeRuleset } from './fake-ruleset.ts';
 import { normalizeListing, SCENARIOS } from './scenarios.ts';
@@ -42,5 +45,33 @@ maybe('the fake agrees with the kernel', () => {
     expect(faked).toEqual(kernel);
     const real = normalizeListing(rulesetToJSON(await client.list({ ruleset: true })));
     expect(normalizeListing(fake.dump())).toEqual(real);
+  });
+
+  it('partial listings (chain, set, map, all chains) have the kernel\'s exact shape', async () => {
+    const client = nftables({ executor: ns.executor });
+    await ns.run('nft', ['flush', 'ruleset']);
+    const tx = sampleTransaction();
+    await client.apply(tx);
+    const fake = new FakeRuleset();
+    fake.apply(tx.commands);
+    const targets: ListTarget[] = [
+      { chains: true },
+      { family: 'ip', table: 'kp', chain: 'svc-a' },
+      { family: 'ip', table: 'kp', chain: 'services' },
+      { family: 'ip', table: 'kp', set: 'hairpin' },
+      { family: 'ip', table: 'kp', set: 'allowed-sources' },
+      { family: 'ip', table: 'kp', map: 'service-ips' },
+      { family: 'ip', table: 'kp' },
+    ];
+    for (const target of targets) {
+      const cmd = listCommand(target);
+      const raw = await ns.run('nft', cmd === undefined ? ['-j', 'list', 'chains'] : ['-j', JSON.stringify({ nftables: [cmd] })]);
+      expect({ target, listing: normalizeListing(fake.dump(target)) }).toEqual({ target, listing: normalizeListing(JSON.parse(raw.stdout) as ListOutput) });
+      expect(normalizeListing(rulesetToJSON(await client.list(target)))).toEqual(normalizeListing(rulesetToJSON(fake.snapshot(target))));
+    }
+    for (const missing of [{ family: 'ip', table: 'kp', chain: 'nope' }, { family: 'ip', table: 'kp', map: 'hairpin' }] as ListTarget[]) {
+      await expect(client.list(missing)).rejects.toMatchObject({ name: 'NotFoundError' });
+      expect(() => fake.dump(missing)).toThrow(expect.objectContaining({ name: 'NotFoundError' }));
+    }
   });
 });
