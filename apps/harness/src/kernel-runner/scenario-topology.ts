@@ -73,7 +73,9 @@ export function kernelLayout(scenario: Scenario, prefix = 'kph'): KernelLayout {
       endpoints.set(ip, entry);
     }
   }
-  const nodeIPs = families.map((f) => normaliseAddress(node.addresses[f]!.nodeIPs[0]!));
+  // Primary first per family (the loader lists it first), then the secondary addresses.
+  const primaries = families.map((f) => normaliseAddress(node.addresses[f]!.nodeIPs[0]!));
+  const nodeIPs = [...new Set([...primaries, ...families.flatMap((f) => node.addresses[f]!.nodeIPs.map(normaliseAddress))])];
   const podClient = families.flatMap((f) => (node.addresses[f]?.podClient ? [normaliseAddress(node.addresses[f]!.podClient!)] : []));
   const externalClient = families.map((f) => normaliseAddress(node.addresses[f]!.externalClient));
   const known = new Set([...nodeIPs, ...endpoints.keys(), ...podClient, ...externalClient]);

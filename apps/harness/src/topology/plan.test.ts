@@ -96,9 +96,15 @@ describe('planTopology', () => {
     expect(plan.links.find((l) => l.b === 'client:other-pod')?.aIf).toMatch(/^veth\d+$/);
   });
 
+  it('puts secondary node addresses on the external link after the primary, which stays the next hop', () => {
+    const plan = planTopology({ node: { name: 'n', addresses: ['10.0.0.10', '10.0.1.10'] } });
+    expect(plan.addresses.filter((a) => a.ns === 'node').map((a) => a.cidr)).toEqual(['10.0.0.10/32', '10.0.1.10/32']);
+    expect(plan.hosts['10.0.1.10']).toBe('node');
+    expect(plan.routes).toContainEqual({ ns: 'external-client', family: 'IPv4', dst: 'default', dev: 'eth0', gateway: '10.0.0.10' });
+  });
+
   it('refuses inconsistent descriptions with a message naming the problem', () => {
     expect(() => planTopology({ node: { name: 'n', addresses: [] } })).toThrow(/no address/);
-    expect(() => planTopology({ node: { name: 'n', addresses: ['10.0.0.2', '10.0.0.3'] } })).toThrow(/two IPv4/);
     expect(() => planTopology({ node: { name: 'n', addresses: ['10.0.0.2'] }, endpoints: [{ ip: 'fd00::5', local: true }] })).toThrow(/no IPv6/);
     expect(() => planTopology({ node: { name: 'n', addresses: ['10.0.0.2'] }, endpoints: [{ ip: 'x; rm -rf /', local: true }] })).toThrow(/not an IP/);
     expect(() =>

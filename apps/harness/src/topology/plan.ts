@@ -43,7 +43,14 @@ function hostCidr(ip: string): string {
 export function planTopology(spec: TopologySpec): TopologyPlan {
   const prefix = spec.prefix ?? 'kph';
   if (!/^[a-z0-9-]{1,12}$/.test(prefix)) throw new TypeError(`invalid topology prefix ${JSON.stringify(prefix)}`);
-  const nodeAddr = byFamily(spec.node.addresses, `node ${spec.node.name}`);
+  // The first address of each family is the node's primary (next hop for its peers); further ones are
+  // secondary addresses on the external link.
+  const allNodeAddrs = [...new Set(spec.node.addresses.map(normaliseAddress))];
+  const nodeAddr = byFamily(
+    allNodeAddrs.filter((ip, i) => allNodeAddrs.findIndex((x) => familyOfAddress(x) === familyOfAddress(ip)) === i),
+    `node ${spec.node.name}`,
+  );
+  const secondary = allNodeAddrs.filter((ip) => ![...nodeAddr.values()].includes(ip));
   if (nodeAddr.size === 0) throw new TypeError(`node ${spec.node.name} has no address`);
   const families = [...nodeAddr.keys()].sort();
   const podCidr = new Map<IPFamily, string>();
@@ -59,7 +66,7 @@ export function planTopology(spec: TopologySpec): TopologyPlan {
   }
 
   const endpoints = (spec.endpoints ?? []).map((e) => ({ ip: normaliseAddress(e.ip), local: e.local }));
-  const taken = new Set<string>([...nodeAddr.values(), ...gateway.values()]);
+  const taken = new Set<string>([...allNodeAddrs, ...gateway.values()]);
   const endpointIps = new Set<string>();
   for (const e of endpoints) {
     const family = familyOfAddress(e.ip);
@@ -79,8 +86,8 @@ export function planTopology(spec: TopologySpec): TopologyPlan {
     routes.push({ ns, family, dst, dev, ...(gw ? { gateway: gw } : {}) });
   };
 
-  namespaces.push({ key: 'node', role: 'node', prefix: `${prefix}-node`, addresses: [...nodeAddr.values()], forwarding: true });
-  for (const ip of nodeAddr.values()) hosts[ip] = 'node';
+  namespaces.push({ key: 'node', role: 'node', prefix: `${prefix}-node`, addresses: allNodeAddrs, forwarding: true });
+  for (const ip of allNodeAddrs) hosts[ip] = 'node';
 
   const podPrefix = spec.podInterfacePrefix ?? POD_VETH_PREFIX;
   const externalIf = spec.externalInterface ?? NODE_EXTERNAL_IF;
@@ -135,12 +142,17 @@ export function planTopology(spec: TopologySpec): TopologyPlan {
     ? byFamily(spec.externalClient, 'external client')
     : new Map(families.map((f) => [f, DEFAULT_EXTERNAL[f]] as const));
   for (const ip of external.values()) checkFree(ip, 'external client');
+  // Secondary node addresses live on the external link too (after the primary, which stays preferred).
+  const externalPlan = (): void => {
+    for (const ip of secondary) addresses.push({ ns: 'node', ifname: externalIf, cidr: hostCidr(ip) });
+  };
   attachPeer(externalIf, { key: 'external-client', role: 'external-client', prefix: `${prefix}-ext`, addresses: [...external.values()], forwarding: false }, external);
+  externalPlan();
   for (const ip of external.values()) route('node', 'default', externalIf, ip);
 
   let index = 0;
   for (const e of endpoints.filter((x) => x.local)) {
-    if ([...nodeAddr.values()].includes(e.ip)) continue; // a host-network endpoint: served by the node itself
+    if (allNodeAddrs.includes(e.ip)) continue; // a host-network endpoint: served by the node itself
     taken.add(e.ip);
     attachLeaf('node', gateway, { key: `ep:${e.ip}`, role: 'endpoint', prefix: `${prefix}-ep${index++}`, addresses: [e.ip], forwarding: false });
   }

@@ -4,7 +4,7 @@ import type { IPFamily } from '@kproxy/api';
 export interface TopologyNodeSpec {
   /** Kubernetes node name (used in logs only). */
   readonly name: string;
-  /** The node's own addresses, at most one per family; they sit on its external link. */
+  /** The node's own addresses; the first of each family is its primary. They sit on its external link. */
   readonly addresses: readonly string[];
   /** The node's pod CIDRs, at most one per family; local pods and the pod client get addresses here. */
   readonly podCIDRs?: readonly string[];
