@@ -84,6 +84,7 @@ export type { FlushInput, ObjectInput, Scoped, TableInput, TransactionDefaults }
 export { commandProblem, expressionProblem, MAX_COMMENT_BYTES, MAX_NAME_BYTES, nameProblem, statementProblem } from './validate.ts';
 export { classifyNftFailure, listCommand, nftables, parseNftVersion } from './client.ts';
 export type { ApplyResult, ListTarget, NftablesOptions, NftClient, NftVersion } from './client.ts';
+export { listedForm } from './listing-form.ts';
 export { findTable, parseRuleset, rulesetToJSON, tableKey } from './ruleset.ts';
 export type { Ruleset, RulesetChain, RulesetSet, RulesetTable } from './ruleset.ts';
 export { trace } from './tracer.ts';

@@ -21,6 +21,7 @@ import type {
   TableObject,
 } from '../schema.ts';
 import { commandObject, commandVerb } from '../schema.ts';
+import { listedForm } from '../listing-form.ts';
 import { commandText } from '../text.ts';
 import { commandProblem } from '../validate.ts';
 import { isValueError, keyParts, parseValue, valueKey } from '../values.ts';
@@ -170,65 +171,6 @@ function isL4Match(s: Statement): boolean {
 }
 
 /**
- * The listing form of a rule: how nft prints what it was given (counters with values, `numgen` with its
- * offset, `ct state`/`ct status` compared with `in`).
- */
-function listedStatement(s: Statement, family: Family): Statement {
-  if ('counter' in s && s.counter === null) return { counter: { packets: 0, bytes: 0 } };
-  // A bare reject is listed with the family's default: ICMP port unreachable.
-  if ('reject' in s && s.reject === null) {
-    const type = family === 'ip6' ? 'icmpv6' : family === 'inet' || family === 'bridge' || family === 'netdev' ? 'icmpx' : 'icmp';
-    return { reject: { type, expr: 'port-unreachable' } };
-  }
-  if ('match' in s) {
-    const m = s.match;
-    const left = listedExpression(m.left);
-    const isCtFlags = isRecord(m.left) && 'ct' in m.left && ['state', 'status'].includes((m.left as { ct: { key: string } }).ct.key);
-    const op = isCtFlags && m.op === '==' && !isRecord(m.right) ? 'in' : m.op;
-    return { match: { op, left, right: listedExpression(m.right) } };
-  }
-  if ('vmap' in s) return { vmap: { key: listedExpression(s.vmap.key), data: s.vmap.data } };
-  return s;
-}
-
-/**
- * A rule's statements as nft lists them: each statement in its listing form, and `meta l4proto tcp` followed by
- * a `th dport|sport` match folded into `tcp dport|sport` (nft drops the protocol match as a dependency).
- */
-function listedStatements(expr: readonly Statement[], family: Family): Statement[] {
-  const out: Statement[] = [];
-  for (let i = 0; i < expr.length; i++) {
-    const s = expr[i] as Statement;
-    const next = expr[i + 1];
-    if ('match' in s && next !== undefined && 'match' in next && s.match.op === '==' && typeof s.match.right === 'string') {
-      const left = s.match.left;
-      const nl = next.match.left;
-      if (
-        isRecord(left) && 'meta' in left && (left as { meta: { key: string } }).meta.key === 'l4proto' &&
-        L4_PAYLOADS.has(s.match.right) &&
-        isRecord(nl) && 'payload' in nl && (nl as { payload: { protocol?: string } }).payload.protocol === 'th'
-      ) {
-        const field = (nl as { payload: { field: string } }).payload.field;
-        out.push(listedStatement({ match: { ...next.match, left: { payload: { protocol: s.match.right, field } } } }, family));
-        i++;
-        continue;
-      }
-    }
-    out.push(listedStatement(s, family));
-  }
-  return out;
-}
-
-function listedExpression(e: Expression): Expression {
-  if (isRecord(e) && 'numgen' in e) {
-    const n = (e as { numgen: { mode: 'random' | 'inc'; mod: number; offset?: number } }).numgen;
-    return { numgen: { mode: n.mode, mod: n.mod, offset: n.offset ?? 0 } };
-  }
-  if (isRecord(e) && 'concat' in e) return { concat: (e as { concat: Expression[] }).concat.map(listedExpression) };
-  return e;
-}
-
-/**
  * How the kernel lists an element: in a set with timeouts, as `{"elem": {"val", "timeout"?, "expires"}}`
  * (`expires` is the full timeout here: the fake's clock does not run).
  */
@@ -289,7 +231,7 @@ export class FakeRuleset {
         const c = t?.chains.get(target.chain);
         if (c === undefined) throw new NotFoundError(`nftables chain ${target.family} ${target.table} ${target.chain} does not exist`);
         items.push({ chain: c.chain });
-        for (const r of c.rules) items.push({ rule: { ...r, expr: listedStatements(r.expr ?? [], r.family) } });
+        for (const r of c.rules) items.push({ rule: { ...r, expr: listedForm(r.expr ?? [], r.family) } });
       } else {
         const name = (target.set ?? target.map) as string;
         const s = t?.sets.get(name);
@@ -308,7 +250,7 @@ export class FakeRuleset {
       for (const s of t.sets.values()) items.push(setItem(s));
       for (const c of t.chains.values()) items.push({ chain: c.chain });
       for (const c of t.chains.values()) {
-        for (const r of c.rules) items.push({ rule: { ...r, expr: listedStatements(r.expr ?? [], r.family) } });
+        for (const r of c.rules) items.push({ rule: { ...r, expr: listedForm(r.expr ?? [], r.family) } });
       }
     }
     if (only !== undefined && items.length === 1) {
