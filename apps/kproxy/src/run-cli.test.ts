@@ -83,6 +83,17 @@ describe('runCli', () => {
     expect(exec.calls.map((c) => c.args.join(' '))).toEqual(['--version', '-j list tables']);
   });
 
+  it('exits 0 on SIGTERM even before start-up has finished', async () => {
+    const exec = scriptedExecutor((call) =>
+      call.args[0] === '--version' ? { stdout: 'nftables v1.0.6' } : { stdout: '{"nftables": []}' },
+    );
+    const { io: cli } = io({ executor: exec, waitForSignal: () => Promise.resolve('SIGTERM') });
+    const started = Date.now();
+    expect(await runCli(['--master', 'http://127.0.0.1:1', '--hostname-override', 'n1'], cli)).toBe(0);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(cli.err.join('')).toMatch(/terminated before start-up finished/);
+  });
+
   it('writes the defaulted configuration with --write-config-to', async () => {
     const { io: cli } = io();
     expect(await runCli(['--write-config-to', '/out.yaml', '--cluster-cidr', '10.244.0.0/16'], cli)).toBe(0);

@@ -152,7 +152,17 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       }
     }
     const kubeConfig = kubeConfigFor(config, resolved.master);
-    const families = familiesFor(config.bindAddress, nodeAddresses(await readNode(kubeConfig, node, logger, cl.command === 'run' ? 10 : 3)));
+    // The daemon owes SIGTERM a clean exit 0 from here on, even while it is still reading its Node.
+    const terminated = cl.command === 'run' && !selection.dryRunOnly ? io.waitForSignal() : undefined;
+    const nodeObject = await Promise.race([
+      readNode(kubeConfig, node, logger, cl.command === 'run' ? 10 : 3),
+      ...(terminated ? [terminated.then(() => 'signal' as const)] : []),
+    ]);
+    if (nodeObject === 'signal') {
+      logger.info('terminated before start-up finished; nothing to clean up');
+      return EXIT.ok;
+    }
+    const families = familiesFor(config.bindAddress, nodeAddresses(nodeObject));
 
     if (selection.dryRunOnly) {
       const { states } = await loadStates({ config, kubeConfig, node, families, logger, clock });
@@ -187,7 +197,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     const configChanged = new Promise<string>((resolve) => {
       if (resolved.configFile && io.watchFile) unwatch = io.watchFile(resolved.configFile, () => resolve('config-changed'));
     });
-    const signal = Promise.race([io.waitForSignal(), configChanged]);
+    const signal = Promise.race([terminated ?? io.waitForSignal(), configChanged]);
     const started = daemon.start().then(
       () => undefined,
       (err: unknown) => err as Error,
