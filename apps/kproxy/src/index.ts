@@ -17,7 +17,7 @@ export {
   PROXY_MODES,
 } from './config/kube-proxy-configuration.ts';
 export type { ConfigSchema, FieldKind, KubeProxyConfiguration, ProxyMode } from './config/kube-proxy-configuration.ts';
-export { DEFAULT_MODE, modeSettings, resolveOptions } from './config/resolve.ts';
+export { DEFAULT_MODE, KNOWN_FEATURE_GATES, modeSettings, resolveOptions } from './config/resolve.ts';
 export type { ResolvedOptions } from './config/resolve.ts';
 export { validateConfiguration } from './config/validate.ts';
 export { configurationToWire, configurationToYaml } from './config/wire.ts';

@@ -92,6 +92,12 @@ describe('flags', () => {
     expect(r.warnings.join('\n')).toMatch(/--vmodule is accepted but has no effect/);
   });
 
+  it('pass feature gates on, warning only about gates kproxy does not know', () => {
+    const r = resolve(['--feature-gates', 'PreferSameTrafficDistribution=false,SomethingElse=true']);
+    expect(r.config.featureGates).toEqual({ PreferSameTrafficDistribution: false, SomethingElse: true });
+    expect(r.warnings).toEqual(['feature gate SomethingElse is accepted but kproxy has no behaviour behind it']);
+  });
+
   it('accept -v N, --v N and -vN', () => {
     for (const argv of [['-v', '3'], ['--v', '3'], ['-v3'], ['--v=3']]) expect(resolve(argv).config.logging.verbosity).toBe(3);
   });

@@ -1,4 +1,5 @@
 import { ConfigError } from '@kproxy/api';
+import { FEATURE_PREFER_SAME_TRAFFIC_DISTRIBUTION } from '@kproxy/endpoints';
 import { FLAGS } from '../cli/flag-table.ts';
 import { decodeConfigFile } from './config-file.ts';
 import { defaultConfiguration } from './kube-proxy-configuration.ts';
@@ -25,6 +26,12 @@ export interface ResolvedOptions {
   /** Things to log at start-up (ignored and deprecated flags, ...). */
   readonly warnings: readonly string[];
 }
+
+/**
+ * Feature gates that change kproxy's behaviour (they reach endpoint selection through
+ * `NodeContext.features`); others are accepted with a warning.
+ */
+export const KNOWN_FEATURE_GATES: readonly string[] = [FEATURE_PREFER_SAME_TRAFFIC_DISTRIBUTION];
 
 /** The mode kproxy uses when none is configured. kube-proxy's is iptables, whose backend has not landed. */
 export const DEFAULT_MODE: ProxyMode = 'nftables';
@@ -106,7 +113,7 @@ export function resolveOptions(flags: ReadonlyMap<string, unknown>, readFile: (p
   if (config.detectLocalMode === '') config.detectLocalMode = 'ClusterCIDR';
   validateConfiguration(config);
   for (const gate of Object.keys(config.featureGates)) {
-    warnings.push(`feature gate ${gate} is accepted but kproxy does not act on feature gates yet`);
+    if (!KNOWN_FEATURE_GATES.includes(gate)) warnings.push(`feature gate ${gate} is accepted but kproxy has no behaviour behind it`);
   }
   return {
     config,
