@@ -96,10 +96,18 @@ describe('nftables() client', () => {
   });
 
   it('detects the version and JSON support', async () => {
-    const exec = scriptedExecutor((call) =>
-      call.args[0] === '--version' ? { stdout: 'nftables v1.0.6 (Lester Gooch #5)\n' } : { stdout: '{"nftables": []}' },
+    const v = scriptedExecutor((call) =>
+      call.args[0] === '-V' ? { stdout: 'nftables v1.0.6 (Lester Gooch #5)\n  cli:\t\teditline\n  json:\t\tyes\n' } : { exitCode: 1 },
     );
-    expect(await nftables({ executor: exec }).version()).toEqual({ version: '1.0.6', parts: [1, 0, 6], json: true });
+    expect(await nftables({ executor: v }).version()).toEqual({ version: '1.0.6', parts: [1, 0, 6], json: true });
+    expect(v.calls.map((c) => c.args)).toEqual([['-V']]);
+    const noJsonBuild = scriptedExecutor(() => ({ stdout: 'nftables v1.1.1 (Commodore Bullmoose #2)\n  json:\t\tno\n' }));
+    expect((await nftables({ executor: noJsonBuild }).version()).json).toBe(false);
+    const old = scriptedExecutor((call) =>
+      call.args[0] === '--version' ? { stdout: 'nftables v0.9.8 (E.D.S.)\n' } : call.args[0] === '-V' ? { exitCode: 1, stderr: 'unknown option' } : { stdout: '' },
+    );
+    expect(await nftables({ executor: old }).version()).toEqual({ version: '0.9.8', parts: [0, 9, 8], json: true });
+    expect(old.calls.map((c) => c.args)).toEqual([['-V'], ['--version'], ['-c', '-j', '{"nftables": []}']]);
     const noJson = scriptedExecutor((call) =>
       call.args[0] === '--version' ? { stdout: 'nftables v0.9.3 (Topsy)\n' } : { exitCode: 1, stderr: 'Error: JSON support not compiled-in' },
     );

@@ -67,7 +67,7 @@ export interface NftClient {
    * with `NotFoundError` when the table (or chain, set, map) does not exist.
    */
   list(target: ListTarget): Promise<Ruleset>;
-  /** The nft version and whether it speaks JSON. */
+  /** The nft version and whether it speaks JSON (`nft -V`, else `nft --version` and an empty JSON check). */
   version(): Promise<NftVersion>;
 }
 
@@ -210,6 +210,11 @@ export function nftables(options: NftablesOptions): NftClient {
       }
     },
     async version() {
+      // `nft -V` (1.0.5+) names the build features, JSON among them, without touching the ruleset.
+      const long = await exec.run(nft, ['-V'], { timeoutMs }).catch(() => undefined);
+      const features = long?.exitCode === 0 ? /^\s*json:\s*(\w+)/m.exec(long.stdout) : null;
+      const longParsed = long?.exitCode === 0 ? parseNftVersion(long.stdout) : undefined;
+      if (features !== null && longParsed !== undefined) return { ...longParsed, json: features[1] === 'yes' };
       const v = await run(['--version'], 'version');
       const parsed = parseNftVersion(v.stdout);
       if (parsed === undefined) {
@@ -219,17 +224,10 @@ export function nftables(options: NftablesOptions): NftClient {
           stderr: v.stderr,
         });
       }
-      // JSON support is a build option; a JSON listing of the (possibly empty) table list proves it.
-      const probe = await exec.run(nft, ['-j', 'list', 'tables'], { timeoutMs });
-      let json = false;
-      if (probe.exitCode === 0) {
-        try {
-          json = Array.isArray((JSON.parse(probe.stdout) as { nftables?: unknown }).nftables);
-        } catch {
-          json = false;
-        }
-      }
-      return { ...parsed, json };
+      // Older nft: an empty JSON batch, checked only (-c), proves JSON support and costs no ruleset read
+      // (`nft -j list tables` reads the whole ruleset: seconds on a large one).
+      const probe = await exec.run(nft, ['-c', '-j', '{"nftables": []}'], { timeoutMs });
+      return { ...parsed, json: probe.exitCode === 0 };
     },
   };
 }
