@@ -75,6 +75,7 @@ maybe('kproxy daemon against an API server, programming nftables in a namespace'
         const kubeconfig = join(dir, 'kubeconfig');
         writeFileSync(kubeconfig, api.kubeconfigYaml());
         const healthz = await freePort();
+        const metricsPort = await freePort();
         let sigterm: (s: string) => void = () => undefined;
         const signal = new Promise<string>((r) => (sigterm = r));
         const err: string[] = [];
@@ -93,7 +94,7 @@ maybe('kproxy daemon against an API server, programming nftables in a namespace'
           '--proxy-mode', 'nftables',
           '--cluster-cidr', '10.244.0.0/16',
           '--healthz-bind-address', `127.0.0.1:${healthz}`,
-          '--metrics-bind-address', '',
+          '--metrics-bind-address', `127.0.0.1:${metricsPort}`,
           '--nftables-min-sync-period', '0s',
           '-v', '2',
         ];
@@ -101,6 +102,10 @@ maybe('kproxy daemon against an API server, programming nftables in a namespace'
         const ruleset = async () => (await ns.run('nft', ['list', 'ruleset'])).stdout;
         await until('healthz 200', async () => (await fetch(`http://127.0.0.1:${healthz}/healthz`)).status === 200);
         expect(err.join('')).toMatch(/first sync done; kproxy is ready/);
+        const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+        expect(metrics).toMatch(/kubeproxy_sync_proxy_rules_duration_seconds_count\{ip_family="IPv4"\} [1-9]/);
+        expect(metrics).toContain('process_cpu_user_seconds_total');
+        expect(await (await fetch(`http://127.0.0.1:${metricsPort}/proxyMode`)).text()).toBe('nftables');
         expect(await ruleset()).toContain('10.96.0.20');
         expect(await ruleset()).toContain('10.244.1.5');
 

@@ -15,6 +15,7 @@ import { packetFromArgs, runExplain } from './commands/explain.ts';
 import { Daemon } from './daemon/daemon.ts';
 import type { SyncRunnerFactory } from './daemon/ports.ts';
 import { createLogger } from './logging/logger.ts';
+import { ProxyMetrics } from './metrics/proxy-metrics.ts';
 import { probeIpvsSupport } from './mode/ipvs-support.ts';
 import { selectMode } from './mode/select-mode.ts';
 import { AVAILABLE_MODES, BACKENDS, PREFLIGHT } from './wiring/backends.ts';
@@ -190,6 +191,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       clock,
       conntrack: conntrackCleaner({ executor, logger: logger.child({ component: 'conntrack' }) }),
       events: apiEventRecorder(kubeConfig, node, logger, clock),
+      metrics: new ProxyMetrics({ mode, processMetrics: true }),
       nodeName: node,
     });
     logger.info({ version: KPROXY_VERSION, mode, node, families }, 'starting kproxy');
