@@ -42,6 +42,7 @@ function fileValue(kind: FieldKind, raw: unknown, path: string): unknown {
       if (typeof raw !== 'object' || Array.isArray(raw)) throw bad('a map of name: true|false');
       const out: Record<string, boolean> = {};
       for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+        if (!/^[A-Za-z0-9]+$/.test(k)) throw new ConfigError(`config field ${path}: ${JSON.stringify(k)} is not a feature gate name`);
         if (typeof v !== 'boolean') throw new ConfigError(`config field ${path}.${k}: want true or false, got ${typeName(v)}`);
         out[k] = v;
       }
@@ -59,7 +60,8 @@ function decodeInto(target: Record<string, unknown>, raw: unknown, schema: Confi
   }
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
     const path = prefix ? `${prefix}.${key}` : key;
-    const kind = schema[key];
+    // Own properties only: `__proto__`, `constructor`, `toString` are unknown fields, not the prototype's.
+    const kind = Object.hasOwn(schema, key) ? schema[key] : undefined;
     if (kind === undefined) {
       throw new ConfigError(`unknown field "${path}" in ${CONFIG_KIND} (${CONFIG_API_VERSION})`);
     }

@@ -213,8 +213,17 @@ featureGates: {}
     ['bad YAML', `${HEADER}mode: [nftables\n`, /not valid YAML/],
     ['invalid value', `${HEADER}mode: userspace\n`, /mode: must be one of/],
     ['bad feature gate value', `${HEADER}featureGates:\n  X: maybe\n`, /featureGates.X: want true or false/],
+    ['a __proto__ field', `${HEADER}__proto__:\n  toString: x\n`, /unknown field "__proto__"/],
+    ['a bad feature gate name', `${HEADER}featureGates:\n  "a b": true\n`, /"a b" is not a feature gate name/],
+    ['a constructor field', `${HEADER}iptables:\n  constructor: x\n`, /unknown field "iptables.constructor"/],
   ])('refuses %s', (_name, text, message) => {
     expect(() => resolve(['--config', '/c.yaml'], { '/c.yaml': text })).toThrow(message);
+  });
+
+  it('never writes to Object.prototype', () => {
+    expect(() => resolve(['--config', '/c.yaml'], { '/c.yaml': `${HEADER}__proto__:\n  toString: x\n` })).toThrow();
+    expect(typeof Object.prototype.toString).toBe('function');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('names the file it cannot read', () => {
