@@ -167,7 +167,7 @@ describe('Daemon', () => {
     const { factory, runner } = manualRunnerFactory();
     const net = await import('node:net');
     const blocker = net.createServer();
-    const port = await new Promise<number>((r) => blocker.listen(0, '::', () => r((blocker.address() as { port: number }).port)));
+    const port = await new Promise<number>((r) => blocker.listen(0, '0.0.0.0', () => r((blocker.address() as { port: number }).port)));
     const daemon = new Daemon<FakeSnapshot>({
       config: config(),
       mode: 'nftables',
