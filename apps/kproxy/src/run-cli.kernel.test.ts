@@ -166,9 +166,9 @@ maybe('kproxy daemon, dual-stack', () => {
     try {
       await withNetns(async (ns) => {
         await ns.run('ip', ['addr', 'add', '192.0.2.10/32', 'dev', 'lo']);
-        const v6 = await ns.executor.run('ip', ['-6', 'addr', 'add', 'fd00:2::10/128', 'dev', 'lo']);
-        if (v6.exitCode !== 0) {
-          console.warn(`skipping the dual-stack test: no IPv6 in the namespace (${v6.stderr.trim()})`);
+        const ipv6 = await ns.executor.run('ip', ['-6', 'addr', 'add', 'fd00:2::10/128', 'dev', 'lo']);
+        if (ipv6.exitCode !== 0) {
+          console.warn(`skipping the dual-stack test: no IPv6 in the namespace (${ipv6.stderr.trim()})`);
           return;
         }
         api.create({
