@@ -97,9 +97,9 @@ export interface DaemonEndpoints {
 
 /**
  * Waits (bounded by `timeoutMs`, polling every `intervalMs`) until the daemon has caught up with changes
- * made at `since`: healthz answers 200, nothing queued is newer than the last sync, and either a sync ended
- * after the change (plus the watch's delivery time) or a second passed without the change being queued (a
- * change the proxy filters out queues nothing). Returns whether that was met; throws if the daemon exits.
+ * made at `since`: healthz answers 200, nothing queued is newer than the last sync, and either the change
+ * was queued (at or after `since`, then 50 ms of quiet) or a second passed without it being queued (a change
+ * the proxy filters out queues nothing). Returns whether that was met; throws if the daemon exits.
  */
 export async function waitForSync(
   daemon: DaemonProcess,
@@ -119,9 +119,14 @@ export async function waitForSync(
     sample = await sampleHealth(agent, where.host, where.healthzPort);
     if (sample?.status === 200) {
       const times = await sampleSyncTimes(agent, where.host, where.metricsPort);
+      const now = Date.now();
       const lastSync = Math.max(times?.lastSync ?? 0, sample.lastUpdated);
       const caughtUp = times === undefined || lastSync >= times.lastQueued;
-      if (caughtUp && (lastSync >= since + 150 || Date.now() - since >= 1000)) return { met: true, sample, waitedMs: Date.now() - started };
+      // Seen: the change was queued (events of one step arrive within ms; 50 ms of quiet lets them all in).
+      const seen = times !== undefined && times.lastQueued >= since && now - times.lastQueued >= 50;
+      // Without metrics, a sync that ended well after the change must have seen it.
+      const synced = times === undefined ? lastSync >= since + 150 : seen;
+      if (caughtUp && (synced || now - since >= 1000)) return { met: true, sample, waitedMs: now - started };
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
