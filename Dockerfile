@@ -8,9 +8,10 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 COPY packages/ packages/
 COPY apps/ apps/
-# Host node_modules may be in the build context: start clean, then install only what runs.
+# Host node_modules may be in the build context: start clean, then install only what runs (from the lock;
+# `npm install` because the lock cannot list optional binaries the build registry may not serve).
 RUN rm -rf node_modules packages/*/node_modules apps/*/node_modules \
- && npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm install --omit=dev --ignore-scripts --no-audit --no-fund \
  && find packages apps -name '*.test.ts' -delete \
  && rm -rf packages/*/bench apps/*/bench packages/*/fixtures
 
