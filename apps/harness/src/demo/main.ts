@@ -22,6 +22,7 @@ import type { Topology } from '../topology/build.ts';
 import { ADDED, AFTER, allPods, BEFORE, DEMO, nodeObject, serviceObject, sliceObject } from './cluster.ts';
 import type { DemoService } from './cluster.ts';
 import { demoProbes } from './demo-probes.ts';
+import { kernelspaceDryRun } from './kernelspace-dry-run.ts';
 import type { DemoProbe } from './demo-probes.ts';
 import { summariseRuleset } from './ruleset-summary.ts';
 
@@ -220,4 +221,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.exit(130);
   });
 }
-process.exitCode = await main();
+// `--kernelspace-dry-run`: the same demo cluster through the Windows kernelspace mode, printed not programmed.
+async function dryRunMain(): Promise<number> {
+  say('kproxy demo: the demo cluster in kernelspace mode (Windows HNS), dry run on Linux');
+  const r = await kernelspaceDryRun();
+  process.stdout.write(r.stdout);
+  if (r.stderr.trim()) process.stderr.write(r.stderr);
+  return r.exitCode;
+}
+
+process.exitCode = process.argv.includes('--kernelspace-dry-run') ? await dryRunMain() : await main();
