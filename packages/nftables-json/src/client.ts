@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ExecError, KernelRejectedError, NotFoundError } from '@kproxy/api';
 import type { ExecResult, Executor } from '@kproxy/api';
-import { InvalidCommandError } from './errors.ts';
 import { parseRuleset } from './ruleset.ts';
 import type { Ruleset } from './ruleset.ts';
 import type { Family, NftablesDocument } from './schema.ts';
-import { Transaction } from './transaction.ts';
-import { commandProblem } from './validate.ts';
+import { documentOf } from './transaction.ts';
+import type { Transaction } from './transaction.ts';
 
 /** What `apply` sent. */
 export interface ApplyResult {
@@ -88,17 +87,6 @@ export interface NftablesOptions {
   readonly argvLimitBytes?: number;
 }
 
-function documentOf(tx: Transaction | NftablesDocument): NftablesDocument {
-  if (tx instanceof Transaction) {
-    if (tx.error !== undefined) throw tx.error;
-    return tx.toJSON();
-  }
-  tx.nftables.forEach((cmd, i) => {
-    const problem = commandProblem(cmd);
-    if (problem !== undefined) throw new InvalidCommandError(`invalid nftables command #${i}: ${problem}`, i);
-  });
-  return tx;
-}
 
 const NOT_FOUND = /No such file or directory/;
 const NO_PROGRAM = /exec of ".*" failed|command not found|not found in PATH/;

@@ -175,3 +175,20 @@ export class Transaction {
     this.#error ??= new InvalidCommandError(`invalid nftables command #${this.#commands.length}: ${message}`, this.#commands.length);
   }
 }
+
+/**
+ * The document to send for `tx`: a Transaction's own (its first recorded error thrown instead), or a raw
+ * document whose every command is validated first. Shared by the nft client and the fake, so both refuse
+ * exactly the same input before anything is applied. Throws `InvalidCommandError`.
+ */
+export function documentOf(tx: Transaction | NftablesDocument): NftablesDocument {
+  if (tx instanceof Transaction) {
+    if (tx.error !== undefined) throw tx.error;
+    return tx.toJSON();
+  }
+  tx.nftables.forEach((cmd, i) => {
+    const problem = commandProblem(cmd);
+    if (problem !== undefined) throw new InvalidCommandError(`invalid nftables command #${i}: ${problem}`, i);
+  });
+  return tx;
+}

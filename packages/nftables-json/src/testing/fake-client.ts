@@ -1,8 +1,6 @@
 import type { ApplyResult, ListTarget, NftClient, NftVersion } from '../client.ts';
-import { InvalidCommandError } from '../errors.ts';
 import type { NftablesDocument } from '../schema.ts';
-import { Transaction } from '../transaction.ts';
-import { commandProblem } from '../validate.ts';
+import { documentOf } from '../transaction.ts';
 import { FakeRuleset } from './fake-ruleset.ts';
 import type { FakeStats } from './fake-ruleset.ts';
 
@@ -26,17 +24,6 @@ export interface FakeNftClientOptions {
   readonly ruleset?: FakeRuleset;
 }
 
-function documentOf(tx: Transaction | NftablesDocument): NftablesDocument {
-  if (tx instanceof Transaction) {
-    if (tx.error !== undefined) throw tx.error;
-    return tx.toJSON();
-  }
-  tx.nftables.forEach((cmd, i) => {
-    const problem = commandProblem(cmd);
-    if (problem !== undefined) throw new InvalidCommandError(`invalid nftables command #${i}: ${problem}`, i);
-  });
-  return tx;
-}
 
 /** Creates a fake nft client: same contract as `nftables()`, with the kernel's transaction semantics. */
 export function fakeNftClient(options: FakeNftClientOptions = {}): FakeNftClient {
