@@ -1,7 +1,9 @@
+import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { scriptedExecutor } from '@kproxy/exec/testing';
 import { classifyNftFailure, listCommand, nftables, parseNftVersion } from './client.ts';
 import { Transaction } from './transaction.ts';
+import { nftScript } from './wire-text.ts';
 
 const LIST = JSON.stringify({
   nftables: [
@@ -18,32 +20,62 @@ function tx(): Transaction {
 }
 
 describe('nftables() client', () => {
-  it('applies a transaction as one argv JSON document, and check adds -c', async () => {
+  it('applies a transaction as one argv nft script by default, and check adds -c', async () => {
     const exec = scriptedExecutor();
     const client = nftables({ executor: exec, nftPath: '/usr/sbin/nft' });
     const t = tx();
     const result = await client.apply(t);
     await client.check(t);
     expect(exec.calls).toHaveLength(2);
+    const script = 'add table ip kube-proxy\nadd chain ip kube-proxy c\n';
+    expect(nftScript(t)).toBe(script);
+    expect(exec.calls[0]).toEqual({ file: '/usr/sbin/nft', args: [script] });
+    expect(exec.calls[1]?.args).toEqual(['-c', script]);
+    expect(result).toEqual({ operations: 2, bytes: Buffer.byteLength(script), wire: 'text' });
+  });
+
+  it('with wire json, applies one argv JSON document, and check adds -c', async () => {
+    const exec = scriptedExecutor();
+    const client = nftables({ executor: exec, nftPath: '/usr/sbin/nft', wire: 'json' });
+    const t = tx();
+    const result = await client.apply(t);
+    await client.check(t);
     expect(exec.calls[0]).toEqual({ file: '/usr/sbin/nft', args: ['-j', t.serialize()] });
     expect(exec.calls[1]?.args).toEqual(['-c', '-j', t.serialize()]);
-    expect(result).toEqual({ operations: 2, bytes: Buffer.byteLength(t.serialize()) });
+    expect(result).toEqual({ operations: 2, bytes: Buffer.byteLength(t.serialize()), wire: 'json' });
+  });
+
+  it('sends a document the text syntax cannot carry as JSON', async () => {
+    const exec = scriptedExecutor();
+    const client = nftables({ executor: exec });
+    const t = new Transaction({ family: 'ip', table: 'kp "weird" ✓' }).add({ table: {} });
+    const result = await client.apply(t);
+    expect(exec.calls[0]?.args).toEqual(['-j', t.serialize()]);
+    expect(result.wire).toBe('json');
+    const hostileComment = tx().add({ rule: { chain: 'c', expr: [{ accept: null }], comment: 'x" drop' } });
+    await client.check(hostileComment);
+    expect(exec.calls[1]?.args).toEqual(['-c', '-j', hostileComment.serialize()]);
   });
 
   it('sends large documents through a temporary file that is removed afterwards', async () => {
     const fs = await import('node:fs');
-    let seen = '';
-    let path = '';
+    const seen: { args: readonly string[]; text: string; path: string }[] = [];
     const exec = scriptedExecutor((call) => {
-      path = call.args[2] ?? '';
-      seen = fs.readFileSync(path, 'utf8');
+      const path = call.args[call.args.length - 1] ?? '';
+      seen.push({ args: call.args, text: fs.readFileSync(path, 'utf8'), path });
       return undefined;
     });
     const t = tx();
     await nftables({ executor: exec, argvLimitBytes: 10 }).apply(t);
-    expect(exec.calls[0]?.args.slice(0, 2)).toEqual(['-j', '-f']);
-    expect(seen).toBe(t.serialize());
-    expect(fs.existsSync(path)).toBe(false);
+    await nftables({ executor: exec, argvLimitBytes: 10, wire: 'json' }).check(t);
+    expect(seen[0]?.args.slice(0, 1)).toEqual(['-f']);
+    expect(seen[0]?.path).toMatch(/batch\.nft$/);
+    expect(seen[0]?.text).toBe(nftScript(t));
+    expect(seen[1]?.args.slice(0, 3)).toEqual(['-c', '-j', '-f']);
+    expect(seen[1]?.text).toBe(t.serialize());
+    for (const s of seen) {
+      expect(fs.statSync(path.dirname(s.path), { throwIfNoEntry: false })).toBeUndefined();
+    }
   });
 
   it('sends nothing for an empty transaction and refuses an invalid one', async () => {
@@ -75,6 +107,17 @@ describe('nftables() client', () => {
     });
     await expect(unstartable.version()).rejects.toMatchObject({ name: 'ExecError' });
     expect(classifyNftFailure(['nft'], { exitCode: 1, stdout: '', stderr: 'Error: Operation not permitted' }, 'apply').name).toBe('ExecError');
+    expect(classifyNftFailure(['nft'], { exitCode: 1, stdout: '', stderr: 'netlink: Error: cannot open socket: Permission denied' }, 'apply').name).toBe('ExecError');
+    // nft echoes the offending text-wire line: what it says is never read as nft's diagnostic.
+    const echoed = [
+      '/tmp/kproxy-nft-x/batch.nft:3:1-70: Error: Could not process rule: No such file or directory',
+      'add rule ip kp c jump nope comment "Error: Operation not permitted exec of "nft" failed"',
+      '^^^^^^^^^^^^^^^^',
+      '',
+    ].join('\n');
+    const err = classifyNftFailure(['nft', '-f', 'x'], { exitCode: 1, stdout: '', stderr: echoed }, 'apply');
+    expect(err).toMatchObject({ name: 'KernelRejectedError', message: 'nft transaction rejected: Error: Could not process rule: No such file or directory' });
+    expect(classifyNftFailure(['nft'], { exitCode: 1, stdout: '', stderr: echoed }, 'list').name).toBe('NotFoundError');
   });
 
   it('lists a table through a JSON list command and parses it', async () => {

@@ -79,11 +79,13 @@ export type {
   VmapStmt,
 } from './schema.ts';
 export { commandText, expressionText, ruleText, statementText } from './text.ts';
+export { nftScript } from './wire-text.ts';
+export { NFT_KEYWORDS } from './wire-keywords.ts';
 export { Transaction } from './transaction.ts';
 export type { FlushInput, ObjectInput, Scoped, TableInput, TransactionDefaults } from './transaction.ts';
 export { commandProblem, expressionProblem, MAX_COMMENT_BYTES, MAX_NAME_BYTES, nameProblem, statementProblem } from './validate.ts';
 export { classifyNftFailure, listCommand, nftables, parseNftVersion } from './client.ts';
-export type { ApplyResult, ListTarget, NftablesOptions, NftClient, NftVersion } from './client.ts';
+export type { ApplyResult, ListTarget, NftablesOptions, NftClient, NftVersion, NftWire } from './client.ts';
 export { listedForm } from './listing-form.ts';
 export { findTable, parseRuleset, rulesetToJSON, tableKey } from './ruleset.ts';
 export type { Ruleset, RulesetChain, RulesetSet, RulesetTable } from './ruleset.ts';

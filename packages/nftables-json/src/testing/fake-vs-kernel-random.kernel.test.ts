@@ -5,8 +5,9 @@ import { createNetns, netnsSupport } from '@kproxy/netns';
 import type { Netns } from '@kproxy/netns';
 import { nftables } from '../client.ts';
 import { rulesetToJSON } from '../ruleset.ts';
-import type { Command, NftablesDocument, Statement } from '../schema.ts';
+import type { NftablesDocument } from '../schema.ts';
 import { FakeRuleset } from './fake-ruleset.ts';
+import { RANDOM_SETUP as SETUP, randomBatchesArb } from './random-commands.ts';
 import { normalizeListing } from './scenarios.ts';
 
 const support = await netnsSupport();
@@ -14,56 +15,6 @@ const nftFound = (await spawnExecutor().run('nft', ['--version']).catch(() => ({
 const reason = !support.ok ? support.reason : !nftFound ? 'nft is not installed' : '';
 if (reason) console.warn(`skipping random fake-vs-kernel tests: ${reason}`);
 const maybe = reason ? describe.skip : describe;
-
-const at = { family: 'ip', table: 'kp' } as const;
-const CHAINS = ['a', 'b', 'c'];
-const ADDRS = ['10.0.0.1', '10.0.0.2', 'fd00::1'];
-
-const chainName = fc.constantFrom(...CHAINS);
-const statement: fc.Arbitrary<Statement[]> = fc.oneof(
-  fc.constant<Statement[]>([{ counter: null }]),
-  chainName.map<Statement[]>((t) => [{ jump: { target: t } }]),
-  fc.constant<Statement[]>([{ match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: '@s' } }, { drop: null }]),
-  fc.constant<Statement[]>([
-    { vmap: { key: { concat: [{ payload: { protocol: 'ip', field: 'daddr' } }, { payload: { protocol: 'th', field: 'dport' } }] }, data: '@m' } },
-  ]),
-  fc.tuple(chainName, chainName).map<Statement[]>(([x, y]) => [
-    { vmap: { key: { numgen: { mode: 'random', mod: 2 } }, data: { set: [[0, { goto: { target: x } }], [1, { goto: { target: y } }]] } } },
-  ]),
-  fc.boolean().map<Statement[]>((l4) => [
-    ...(l4 ? [{ match: { op: '==', left: { meta: { key: 'l4proto' } }, right: 'tcp' } } as Statement] : []),
-    { dnat: { addr: '10.9.0.1', port: 80 } },
-  ]),
-);
-
-const command: fc.Arbitrary<Command> = fc.oneof(
-  fc.tuple(fc.constantFrom('add', 'create', 'delete', 'flush'), chainName).map(([verb, name]) => ({ [verb]: { chain: { ...at, name } } }) as unknown as Command),
-  fc.tuple(fc.constantFrom(...CHAINS, 'pre'), statement).map(([chain, expr]) => ({ add: { rule: { ...at, chain, expr } } })),
-  fc.tuple(chainName, fc.integer({ min: 1, max: 30 })).map(([chain, handle]) => ({ delete: { rule: { ...at, chain, handle } } })),
-  fc.tuple(fc.constantFrom('add', 'create', 'delete'), fc.constantFrom(...ADDRS)).map(
-    ([verb, a]) => ({ [verb]: { element: { ...at, name: 's', elem: [a] } } }) as unknown as Command,
-  ),
-  fc.tuple(fc.constantFrom('add', 'delete'), fc.constantFrom('10.96.0.1', '10.96.0.2'), chainName).map(
-    ([verb, a, t]) => ({ [verb]: { element: { ...at, name: 'm', elem: [[{ concat: [a, 80] }, { goto: { target: t } }]] } } }) as unknown as Command,
-  ),
-  fc.constantFrom<Command>(
-    { flush: { set: { ...at, name: 's' } } },
-    { flush: { map: { ...at, name: 'm' } } },
-    { delete: { set: { ...at, name: 's' } } },
-    { add: { set: { ...at, name: 's', type: 'ipv4_addr' } } },
-    { flush: { table: { family: 'ip', name: 'kp' } } },
-  ),
-);
-
-const SETUP: NftablesDocument = {
-  nftables: [
-    { add: { table: { family: 'ip', name: 'kp' } } },
-    { add: { chain: { ...at, name: 'pre', type: 'nat', hook: 'prerouting', prio: -100 } } },
-    { add: { set: { ...at, name: 's', type: 'ipv4_addr' } } },
-    { add: { map: { ...at, name: 'm', type: ['ipv4_addr', 'inet_service'], map: 'verdict' } } },
-    ...CHAINS.map((name) => ({ add: { chain: { ...at, name } } })),
-  ],
-};
 
 maybe('the fake agrees with the kernel on random transaction sequences', () => {
   let ns: Netns;
@@ -77,7 +28,7 @@ maybe('the fake agrees with the kernel on random transaction sequences', () => {
   it('same accept/reject for every transaction, same listing (handles included) at the end', async () => {
     const client = nftables({ executor: ns.executor });
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.array(command, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 8 }), async (txs) => {
+      fc.asyncProperty(randomBatchesArb(), async (txs) => {
         await ns.run('nft', ['flush', 'ruleset']);
         const fake = new FakeRuleset();
         await client.apply(SETUP);
