@@ -1,7 +1,7 @@
 import { ConfigError, nodeContextEqual } from '@kproxy/api';
 import type { IPFamily, Backend, BackendFactory, Components, Packet, ProxyState, SyncOptions, SyncPlan, SyncResult, Trace } from '@kproxy/api';
 import { classifyNftFailure, findTable, nftables, parseRuleset, Transaction } from '@kproxy/nftables-json';
-import type { ListItem, ListOutput, NftClient, Ruleset, RulesetTable } from '@kproxy/nftables-json';
+import type { ListItem, ListOutput, NftClient, NftWire, Ruleset, RulesetTable } from '@kproxy/nftables-json';
 import { explainPacket } from './explain.ts';
 import type { NftablesRenderOptions } from './context.ts';
 import { renderContext } from './context.ts';
@@ -20,6 +20,11 @@ export interface NftablesBackendOptions extends NftablesRenderOptions {
   readonly client?: (components: Components) => NftClient;
   /** The nft program for the default client. */
   readonly nftPath?: string;
+  /**
+   * How the default client sends transactions: `text` (default; nft's native syntax, JSON for what it cannot
+   * carry) or `json`. `plan()` prints the JSON document either way.
+   */
+  readonly wire?: NftWire;
   /** The IP family this backend serves (one backend per family; dual-stack is two). Default IPv4. */
   readonly family?: IPFamily;
   /**
@@ -43,7 +48,9 @@ export interface NftablesBackendOptions extends NftablesRenderOptions {
  */
 export function nftablesBackend(options: NftablesBackendOptions = {}): BackendFactory {
   return (components: Components): Backend => {
-    const client = options.client ? options.client(components) : nftables({ executor: components.executor, ...(options.nftPath ? { nftPath: options.nftPath } : {}) });
+    const client = options.client
+      ? options.client(components)
+      : nftables({ executor: components.executor, ...(options.nftPath ? { nftPath: options.nftPath } : {}), ...(options.wire ? { wire: options.wire } : {}) });
     const log = components.logger.child({ backend: 'nftables' });
     const renderOpts: NftablesRenderOptions = { table: options.table, serviceCIDRs: options.serviceCIDRs };
     let memo: RenderMemo | undefined;
