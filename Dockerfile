@@ -25,4 +25,6 @@ COPY --from=deps /src /opt/kproxy
 ENV NODE_ENV=production
 # Logs on stderr, klog-like; SIGTERM finishes the current sync and exits 0, leaving rules in place.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "--conditions=@kproxy/source", "/opt/kproxy/apps/kproxy/src/main.ts"]
+# The V8 flags are apps/kproxy/node-flags.json (a test keeps the two equal): a 1 MB semi-space keeps the
+# young generation from holding tens of MB during list bursts (see apps/harness/bench/watch-load.bench.ts).
+ENTRYPOINT ["node", "--max-semi-space-size=1", "--conditions=@kproxy/source", "/opt/kproxy/apps/kproxy/src/main.ts"]

@@ -1,6 +1,8 @@
 // Benchmark (not a test): load 10,000 Services and 10,000 EndpointSlices of 10 endpoints into the embedded
 // API server, then measure how long @kproxy/watch takes from start() to a complete snapshot, and the peak
-// RSS of the watching process. The API server runs in a child process so its memory is not counted.
+// RSS of the watching process. Three processes: this one orchestrates; the API server runs in a child (its
+// memory is not counted); the watcher runs in another child started with the daemon's own Node flags
+// (apps/kproxy/node-flags.json) and importing only @kproxy/watch, as the daemon's watch layer does.
 //
 //   node --conditions=@kproxy/source bench/watch-load.bench.ts [--services N] [--page-size N] [--json out.json]
 //
@@ -9,7 +11,7 @@ import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { createWatcher } from '@kproxy/watch';
-import { kubeConfigFor, startApiServer } from '../src/index.ts';
+import { kubeConfigFor } from '../src/apiserver/kubeconfig.ts';
 
 const args = process.argv.slice(2);
 const argValue = (name: string): string | undefined => {
@@ -23,6 +25,7 @@ const TIMEOUT_MS = 60_000;
 
 if (args.includes('--server')) {
   // Child: start the server, load the objects, report the URL, stay up until the parent disconnects.
+  const { startApiServer } = await import('../src/index.ts');
   const api = await startApiServer();
   const t0 = performance.now();
   for (let i = 0; i < SERVICES; i++) {
@@ -81,22 +84,12 @@ if (args.includes('--server')) {
   process.on('disconnect', () => {
     void api.close().then(() => process.exit(0));
   });
-} else {
-  const child = fork(new URL(import.meta.url).pathname, ['--server', '--services', String(SERVICES)], {
-    execArgv: ['--conditions=@kproxy/source'],
-  });
-  const ready = await new Promise<{ url: string; loadMs: number; rssMB: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not start in time')), TIMEOUT_MS);
-    child.once('message', (m) => {
-      clearTimeout(timer);
-      resolve(m as { url: string; loadMs: number; rssMB: number });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-
+} else if (args.includes('--watcher')) {
+  // Child: the watching process. Measures itself and reports over IPC.
+  const url = argValue('--url') ?? '';
   const rssBefore = process.memoryUsage().rss / 2 ** 20;
   const watcher = createWatcher({
-    kubeConfig: kubeConfigFor(ready.url),
+    kubeConfig: kubeConfigFor(url),
     nodeName: 'node-0',
     resyncPeriodMs: 0,
     listPageSize: PAGE_SIZE,
@@ -132,54 +125,114 @@ if (args.includes('--server')) {
     merged += batch.snapshot.merged(key, 'IPv4')?.ports.get('http/TCP')?.length ?? 0;
   }
   const mergeMs = performance.now() - t1;
-  // Phase 2: 1,000 slice updates on the live watch, time until all are in a checkout.
+  const peakRssAfterMergeMB = process.resourceUsage().maxRSS / 1024;
+  process.send?.({
+    phase: 'snapshot',
+    complete: services === SERVICES && sliceGroups === SERVICES && endpoints === SERVICES * ENDPOINTS_PER_SLICE,
+    snapshotMs,
+    snapshotCpuMs,
+    rssBefore,
+    peakRssAtSnapshotMB,
+    heapAtSnapshotMB,
+    retainedHeapMB,
+    rssAfterGcMB,
+    mergeMs,
+    merged,
+    peakRssAfterMergeMB,
+  });
+  // Phase 2 (driven by the parent): count changed services in checkouts until told to stop.
+  let churnSeen = 0;
+  const poll = setInterval(() => {
+    churnSeen += watcher.checkout().changedServices.size;
+  }, 5);
+  process.on('message', (m: { report?: boolean }) => {
+    if (!m.report) return;
+    process.send?.({ phase: 'churn', churnSeen, peakRssMB: process.resourceUsage().maxRSS / 1024 });
+  });
+  process.on('disconnect', () => {
+    clearInterval(poll);
+    void watcher.stop().then(() => process.exit(0));
+  });
+} else {
+  const nodeFlags = JSON.parse(fs.readFileSync(new URL('../../kproxy/node-flags.json', import.meta.url), 'utf8')) as string[];
+  const self = new URL(import.meta.url).pathname;
+  const server = fork(self, ['--server', '--services', String(SERVICES)], { execArgv: ['--conditions=@kproxy/source'] });
+  const next = <T>(child: ReturnType<typeof fork>, what: string): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${what}: no answer in time`)), TIMEOUT_MS);
+      child.once('message', (m) => {
+        clearTimeout(timer);
+        resolve(m as T);
+      });
+      child.once('exit', (code) => reject(new Error(`${what}: exited with ${code}`)));
+    });
+  const ready = await next<{ url: string; loadMs: number; rssMB: number }>(server, 'server');
+  const watcherArgs = ['--watcher', '--url', ready.url, '--services', String(SERVICES), '--page-size', String(PAGE_SIZE)];
+  const watcherChild = fork(self, watcherArgs, { execArgv: ['--conditions=@kproxy/source', '--expose-gc', ...nodeFlags] });
+  type Snap = {
+    complete: boolean;
+    snapshotMs: number;
+    snapshotCpuMs: number;
+    rssBefore: number;
+    peakRssAtSnapshotMB: number;
+    heapAtSnapshotMB: number;
+    retainedHeapMB?: number;
+    rssAfterGcMB?: number;
+    mergeMs: number;
+    merged: number;
+    peakRssAfterMergeMB: number;
+  };
+  const snap = await next<Snap>(watcherChild, 'watcher');
+  // Phase 2: 1,000 slice updates on the live watch; poll the watcher until it has seen them all.
   const CHURN = Math.min(1000, SERVICES);
   const t2 = performance.now();
-  child.send({ churn: CHURN });
-  let churnSeen = 0;
+  server.send({ churn: CHURN });
+  await next<{ churned: number }>(server, 'server churn');
+  let churn = { churnSeen: 0, peakRssMB: 0 };
   const churnDeadline = Date.now() + TIMEOUT_MS;
-  while (churnSeen < CHURN && Date.now() < churnDeadline) {
-    await new Promise((r) => setTimeout(r, 5));
-    churnSeen += watcher.checkout().changedServices.size;
+  while (churn.churnSeen < CHURN && Date.now() < churnDeadline) {
+    await new Promise((r) => setTimeout(r, 10));
+    watcherChild.send({ report: true });
+    churn = await next<typeof churn>(watcherChild, 'watcher churn');
   }
   const churnMs = performance.now() - t2;
-  const peakRssMB = process.resourceUsage().maxRSS / 1024;
-  await watcher.stop();
-  child.disconnect();
+  watcherChild.disconnect();
+  server.disconnect();
 
-  const complete = services === SERVICES && sliceGroups === SERVICES && endpoints === SERVICES * ENDPOINTS_PER_SLICE;
   const result = {
     benchmark: 'watch-load',
     services: SERVICES,
     endpointSlices: SERVICES,
     endpointsPerSlice: ENDPOINTS_PER_SLICE,
     listPageSize: PAGE_SIZE,
-    complete,
+    watcherNodeFlags: nodeFlags,
+    complete: snap.complete,
     serverLoadMs: Math.round(ready.loadMs),
     serverRssMB: Math.round(ready.rssMB),
-    timeToCompleteSnapshotMs: Math.round(snapshotMs),
+    timeToCompleteSnapshotMs: Math.round(snap.snapshotMs),
     // CPU time of the watching process over the same interval: stable when the machine is shared.
-    cpuToCompleteSnapshotMs: Math.round(snapshotCpuMs),
+    cpuToCompleteSnapshotMs: Math.round(snap.snapshotCpuMs),
     loadAverage1m: Number(os.loadavg()[0].toFixed(2)),
-    mergeAllMs: Math.round(mergeMs),
+    mergeAllMs: Math.round(snap.mergeMs),
     churnUpdates: CHURN,
-    churnChangedServicesSeen: churnSeen,
+    churnChangedServicesSeen: churn.churnSeen,
     churnUntilAllCheckedOutMs: Math.round(churnMs),
-    mergedHttpEndpoints: merged,
-    // RSS with @kubernetes/client-node and @kproxy/watch loaded, before any request (client-node's import
-    // alone is ~85 MB over node's own ~42 MB).
-    watcherRssBeforeMB: Math.round(rssBefore),
-    watcherPeakRssAtSnapshotMB: Math.round(peakRssAtSnapshotMB),
-    watcherHeapUsedAtSnapshotMB: Math.round(heapAtSnapshotMB),
-    watcherHeapRetainedAfterGcMB: retainedHeapMB === undefined ? 'run with --expose-gc' : Math.round(retainedHeapMB),
-    watcherRssAfterGcMB: rssAfterGcMB === undefined ? 'run with --expose-gc' : Math.round(rssAfterGcMB),
-    watcherPeakRssAfterMergeAllMB: Math.round(peakRssMB),
+    mergedHttpEndpoints: snap.merged,
+    // RSS of the watcher process with @kubernetes/client-node and @kproxy/watch loaded, before any request
+    // (client-node's import alone is ~85 MB over node's own ~40 MB).
+    watcherRssBeforeMB: Math.round(snap.rssBefore),
+    watcherPeakRssAtSnapshotMB: Math.round(snap.peakRssAtSnapshotMB),
+    watcherHeapUsedAtSnapshotMB: Math.round(snap.heapAtSnapshotMB),
+    watcherHeapRetainedAfterGcMB: snap.retainedHeapMB === undefined ? 'no gc' : Math.round(snap.retainedHeapMB),
+    watcherRssAfterGcMB: snap.rssAfterGcMB === undefined ? 'no gc' : Math.round(snap.rssAfterGcMB),
+    watcherPeakRssAfterMergeAllMB: Math.round(snap.peakRssAfterMergeMB),
+    watcherPeakRssAfterChurnMB: Math.round(churn.peakRssMB),
     targets: { timeMs: 2000, rssMB: 200 },
-    withinTargets: complete && snapshotMs < 2000 && peakRssAtSnapshotMB < 200,
+    withinTargets: snap.complete && snap.snapshotMs < 2000 && snap.peakRssAtSnapshotMB < 200,
     node: process.version,
   };
   console.log(JSON.stringify(result, null, 2));
   const out = argValue('--json');
   if (out) fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-  if (!complete) process.exitCode = 1;
+  if (!snap.complete) process.exitCode = 1;
 }

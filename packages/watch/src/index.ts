@@ -9,6 +9,7 @@ export { loadKubeConfig } from './kube-config.ts';
 export { ListStreamParser } from './list-stream.ts';
 export type { ConnectionOptions } from './kube-config.ts';
 export { deepFreeze, nodeFacts, sameObject } from './object-equal.ts';
+export { slimEndpointSlice, slimNode, slimService } from './slim.ts';
 export { sleep, systemTimers } from './timers.ts';
 export type { TimerHandle, Timers, TimeSource } from './timers.ts';
 export { TokenBucket } from './token-bucket.ts';

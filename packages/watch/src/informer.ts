@@ -41,6 +41,12 @@ export interface ResourceInformerOptions<T> {
   /** Cap on client-node's reconnect delay after a watch ends cleanly (its own schedule: 0, 1 s, 2 s ... 30 s). */
   readonly maxReconnectDelayMs?: number;
   readonly handlers: InformerHandlers<T>;
+  /**
+   * Applied to every object as it arrives (list items and watch events), before client-node's cache or the
+   * handlers hold it: e.g. `slimService`, which keeps only what the proxy reads. Must keep
+   * `metadata.name`, `namespace` and `resourceVersion`. Default: identity.
+   */
+  readonly transform?: (obj: T) => T;
 }
 
 /** An HTTP failure with the fields client-node's ListWatch looks at. */
@@ -61,8 +67,17 @@ class LimitedWatch extends Watch {
   readonly #onWatch: () => void;
   readonly #onEvent: () => void;
   readonly #stopped: () => boolean;
-  constructor(kc: KubeConfig, limiter: TokenBucket, onWatch: () => void, onEvent: () => void, stopped: () => boolean) {
+  readonly #transform: ((obj: unknown) => unknown) | undefined;
+  constructor(
+    kc: KubeConfig,
+    limiter: TokenBucket,
+    onWatch: () => void,
+    onEvent: () => void,
+    stopped: () => boolean,
+    transform?: (obj: unknown) => unknown,
+  ) {
     super(kc);
+    this.#transform = transform;
     this.#limiter = limiter;
     this.#onWatch = onWatch;
     this.#onEvent = onEvent;
@@ -84,7 +99,8 @@ class LimitedWatch extends Watch {
       queryParams,
       (phase, obj, raw) => {
         this.#onEvent();
-        callback(phase, obj, raw);
+        const objectEvent = phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED';
+        callback(phase, objectEvent && this.#transform ? this.#transform(obj) : obj, raw);
       },
       done,
     );
@@ -116,6 +132,7 @@ export class ResourceInformer<T extends KubernetesObject> {
         this.#failures = 0;
       },
       () => this.#stopped,
+      options.transform as ((obj: unknown) => unknown) | undefined,
     );
     const cap = options.maxReconnectDelayMs;
     this.#listWatch = new ListWatch<T>(
@@ -223,7 +240,8 @@ export class ResourceInformer<T extends KubernetesObject> {
         throw new ApiRequestError(res.status, `list ${path}: HTTP ${res.status}: ${message}`);
       }
       // Items are parsed as their bytes arrive: a 30 MB list never exists as one buffer or string.
-      const parser = new ListStreamParser<T>((item) => items.push(item));
+      const transform = this.#options.transform;
+      const parser = new ListStreamParser<T>(transform ? (item) => items.push(transform(item)) : (item) => items.push(item));
       if (res.body) for await (const chunk of res.body) parser.push(chunk as Uint8Array);
       parser.end();
       resourceVersion ??= parser.metadata?.resourceVersion;

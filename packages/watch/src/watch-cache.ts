@@ -9,6 +9,7 @@
 import type { IPFamily, KubeEndpointSlice, KubeNode, KubeService, Logger } from '@kproxy/api';
 import { deepEqual, LABEL_SERVICE_NAME, silentLogger } from '@kproxy/api';
 import { mergeEndpointSlices, type MergedSlices } from '@kproxy/endpoints';
+import { PersistentMap } from '@kproxy/state';
 import { deepFreeze, nodeFacts, sameObject } from './object-equal.ts';
 import { validateEndpointSlice, validateNode, validateService } from './validate.ts';
 
@@ -75,13 +76,25 @@ function serviceOfSlice(slice: KubeEndpointSlice): string | undefined {
   return typeof name === 'string' && name !== '' ? `${slice.metadata.namespace ?? ''}/${name}` : undefined;
 }
 
+/** A memoised merge, valid for exactly the slice list it was computed from (lists are immutable, replaced on change). */
+interface MergeMemo {
+  readonly slices: readonly KubeEndpointSlice[];
+  readonly merged: MergedSlices;
+}
+
+/** A snapshot as the cache keeps it: over persistent maps, so the next version shares their structure. */
+type CommittedSnapshot = WatchSnapshot & {
+  readonly services: PersistentMap<KubeService>;
+  readonly slicesByService: PersistentMap<readonly KubeEndpointSlice[]>;
+};
+
 function makeSnapshot(
-  services: ReadonlyMap<string, KubeService>,
-  slicesByService: ReadonlyMap<string, readonly KubeEndpointSlice[]>,
+  services: PersistentMap<KubeService>,
+  slicesByService: PersistentMap<readonly KubeEndpointSlice[]>,
   node: KubeNode | undefined,
   nodeName: string,
-  memo: Map<string, MergedSlices>,
-): WatchSnapshot {
+  memo: Map<string, MergeMemo>,
+): CommittedSnapshot {
   return Object.freeze({
     services,
     slicesByService,
@@ -90,12 +103,12 @@ function makeSnapshot(
       const slices = slicesByService.get(key);
       if (!slices) return undefined;
       const id = `${family}|${key}`;
-      let m = memo.get(id);
-      if (!m) {
-        m = mergeEndpointSlices(slices, { family, nodeName });
-        memo.set(id, m);
-      }
-      return m;
+      const m = memo.get(id);
+      // One memo serves every snapshot: an entry counts only for the very list it was merged from.
+      if (m && m.slices === slices) return m.merged;
+      const merged = mergeEndpointSlices(slices, { family, nodeName });
+      memo.set(id, { slices, merged });
+      return merged;
     },
   });
 }
@@ -110,10 +123,10 @@ export class WatchCache {
   readonly #slicesByService = new Map<string, Map<string, KubeEndpointSlice>>();
   #node: KubeNode | undefined;
 
-  #committed: WatchSnapshot;
+  #committed: CommittedSnapshot;
   /** Slice key -> entry as of the last checkout. */
   #committedSlices = new Map<string, SliceEntry>();
-  #memo = new Map<string, MergedSlices>();
+  readonly #memo = new Map<string, MergeMemo>();
   #first = true;
   #fullRequested = false;
 
@@ -128,7 +141,7 @@ export class WatchCache {
     this.#nodeName = options.nodeName;
     this.#logger = options.logger ?? silentLogger;
     this.#freeze = options.freezeObjects ? deepFreeze : (obj) => obj;
-    this.#committed = makeSnapshot(new Map(), new Map(), undefined, this.#nodeName ?? '', this.#memo);
+    this.#committed = makeSnapshot(PersistentMap.of([]), PersistentMap.of([]), undefined, this.#nodeName ?? '', this.#memo);
   }
 
   /** Objects rejected as malformed so far. */
@@ -252,23 +265,23 @@ export class WatchCache {
       for (const k of this.#slicesByService.keys()) changed.add(k);
     }
 
-    const memo = new Map(this.#memo);
-    const services = new Map(committed.services);
-    const slicesByService = new Map(committed.slicesByService);
+    // New versions share structure with the committed ones: a checkout costs O(changes), not O(cluster).
+    const serviceUpdates = new Map<string, KubeService | undefined>();
+    const sliceUpdates = new Map<string, readonly KubeEndpointSlice[] | undefined>();
     for (const key of changed) {
-      const svc = this.#services.get(key);
-      if (svc) services.set(key, svc);
-      else services.delete(key);
+      serviceUpdates.set(key, this.#services.get(key));
       const group = this.#slicesByService.get(key);
       if (group && group.size > 0) {
         const list = group.size === 1 ? [...group.values()] : [...group.values()].sort(byName);
-        slicesByService.set(key, Object.freeze(list));
+        sliceUpdates.set(key, Object.freeze(list));
       } else {
-        slicesByService.delete(key);
+        sliceUpdates.set(key, undefined);
+        this.#memo.delete(`IPv4|${key}`);
+        this.#memo.delete(`IPv6|${key}`);
       }
-      memo.delete(`IPv4|${key}`);
-      memo.delete(`IPv6|${key}`);
     }
+    const services = committed.services.with(serviceUpdates);
+    const slicesByService = committed.slicesByService.with(sliceUpdates);
     for (const [service, keys] of this.#pendingSlices) {
       for (const sliceKey of keys) {
         const live = this.#slices.get(sliceKey);
@@ -278,8 +291,7 @@ export class WatchCache {
       }
     }
 
-    this.#memo = memo;
-    this.#committed = makeSnapshot(services, slicesByService, this.#node, this.#nodeName ?? '', memo);
+    this.#committed = makeSnapshot(services, slicesByService, this.#node, this.#nodeName ?? '', this.#memo);
     this.#pendingServices.clear();
     this.#pendingSlices.clear();
     this.#first = false;

@@ -8,6 +8,7 @@ import { PROXY_LABEL_SELECTOR, silentLogger, systemClock } from '@kproxy/api';
 import type { BackoffOptions } from './backoff.ts';
 import { ResourceInformer, type InformerHandlers } from './informer.ts';
 import { loadKubeConfig, type ConnectionOptions } from './kube-config.ts';
+import { slimEndpointSlice, slimNode, slimService } from './slim.ts';
 import { systemTimers, type TimerHandle, type Timers } from './timers.ts';
 import { TokenBucket } from './token-bucket.ts';
 import { WatchCache, type ChangeBatch, type WatchSnapshot } from './watch-cache.ts';
@@ -85,6 +86,7 @@ export function createWatcher(options: WatcherOptions = {}): KubeWatcher {
     path: string,
     handlers: InformerHandlers<T>,
     selectors: { labelSelector?: string; fieldSelector?: string },
+    transform: (obj: T) => T,
   ) =>
     new ResourceInformer<T>({
       kubeConfig,
@@ -97,6 +99,7 @@ export function createWatcher(options: WatcherOptions = {}): KubeWatcher {
       backoff: options.backoff ?? {},
       maxReconnectDelayMs: options.maxReconnectDelayMs,
       handlers,
+      transform,
     });
 
   const services = informer<KubernetesObject>(
@@ -107,6 +110,7 @@ export function createWatcher(options: WatcherOptions = {}): KubeWatcher {
       delete: (o) => cache.deleteService(o as KubeService),
     },
     { labelSelector },
+    (o) => slimService(o as KubeService) as KubernetesObject,
   );
   const slices = informer<KubernetesObject>(
     '/apis/discovery.k8s.io/v1/endpointslices',
@@ -116,6 +120,7 @@ export function createWatcher(options: WatcherOptions = {}): KubeWatcher {
       delete: (o) => cache.deleteSlice(o as KubeEndpointSlice),
     },
     { labelSelector },
+    (o) => slimEndpointSlice(o as KubeEndpointSlice) as KubernetesObject,
   );
   const node =
     options.nodeName === undefined
@@ -128,6 +133,7 @@ export function createWatcher(options: WatcherOptions = {}): KubeWatcher {
             delete: (o) => cache.deleteNode(o as KubeNode),
           },
           { fieldSelector: `metadata.name=${options.nodeName}` },
+          (o) => slimNode(o as KubeNode) as KubernetesObject,
         );
   const all = [services, slices, ...(node ? [node] : [])];
 

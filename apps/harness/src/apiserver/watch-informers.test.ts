@@ -1,7 +1,8 @@
 // The real @kproxy/watch informers (client-node ListWatch underneath) against the embedded API server:
 // convergence after create/update/delete, killed watches, 410 relists, bursts of 500s, label filtering.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { createWatcher, type KubeWatcher, type WatcherOptions } from '@kproxy/watch';
+import type { KubeEndpointSlice, KubeService } from '@kproxy/api';
+import { createWatcher, slimEndpointSlice, slimService, type KubeWatcher, type WatcherOptions } from '@kproxy/watch';
 import { startApiServer, type ApiServer } from './server.ts';
 import { eventually, node, service, slice } from './test-helpers.ts';
 
@@ -46,11 +47,12 @@ const proxied = (o: Md) => !(PROXY_NAME in (o.metadata?.labels ?? {})) && !(HEAD
 function expected(): { services: string[]; slices: string[] } {
   const services = (api.objects('Service') as Md[])
     .filter(proxied)
-    .map((o) => `${o.metadata?.namespace}/${o.metadata?.name}@${content(o)}`)
+    // The watcher holds every object slimmed to what the proxy reads (slimService / slimEndpointSlice).
+    .map((o) => `${o.metadata?.namespace}/${o.metadata?.name}@${content(slimService(o as KubeService))}`)
     .sort();
   const slices = (api.objects('EndpointSlice') as Md[])
     .filter((o) => proxied(o) && o.metadata?.labels?.['kubernetes.io/service-name'])
-    .map((o) => `${o.metadata?.namespace}/${o.metadata?.labels?.['kubernetes.io/service-name']}:${o.metadata?.name}@${content(o)}`)
+    .map((o) => `${o.metadata?.namespace}/${o.metadata?.labels?.['kubernetes.io/service-name']}:${o.metadata?.name}@${content(slimEndpointSlice(o as KubeEndpointSlice))}`)
     .sort();
   return { services, slices };
 }
@@ -100,6 +102,27 @@ describe('@kproxy/watch informers against the harness', () => {
     // After convergence nothing is pending: no spurious or double-counted change.
     expect(w.hasPendingChanges()).toBe(false);
     expect(w.checkout().changedServices.size).toBe(0);
+  });
+
+  it('holds objects slimmed to what the proxy reads, from lists and from watch events alike', async () => {
+    const fat = (name: string) => {
+      const s = slice(`${name}-a`, name, ['10.2.0.1']) as unknown as { metadata: Record<string, unknown>; endpoints: Record<string, unknown>[] };
+      s.metadata.annotations = { 'kubectl.kubernetes.io/last-applied-configuration': 'x'.repeat(1000) };
+      s.endpoints[0]!.targetRef = { kind: 'Pod', namespace: 'default', name: `${name}-pod`, uid: 'u' };
+      return s as unknown as Parameters<typeof api.apply>[0];
+    };
+    api.apply(service('listed'));
+    api.apply(fat('listed'));
+    const w = await startWatcher();
+    api.apply(service('watched'));
+    api.apply(fat('watched'));
+    await converges(w, 'slimmed');
+    for (const name of ['listed', 'watched']) {
+      const held = w.snapshot().slicesByService.get(`default/${name}`)?.[0];
+      expect(held?.endpoints?.[0]?.addresses).toEqual(['10.2.0.1']);
+      expect(held?.endpoints?.[0]?.targetRef).toBeUndefined();
+      expect(held?.metadata.annotations).toBeUndefined();
+    }
   });
 
   it('reports exactly the services that changed since the last checkout', async () => {

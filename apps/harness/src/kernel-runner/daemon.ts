@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { spawnInNamespace } from '../echo/start.ts';
 import type { NamespaceChild } from '../echo/start.ts';
@@ -6,6 +6,11 @@ import type { ProbeAgent } from '../probe/agent-client.ts';
 
 /** apps/kproxy/src/main.ts, the daemon's entry point (see /work/coord/daemon.md). */
 export const DAEMON_ENTRY = fileURLToPath(new URL('../../../kproxy/src/main.ts', import.meta.url));
+
+/** The daemon's V8 flags (apps/kproxy/node-flags.json), as the Dockerfile starts it. */
+export const DAEMON_NODE_FLAGS: readonly string[] = JSON.parse(
+  readFileSync(new URL('../../../kproxy/node-flags.json', import.meta.url), 'utf8'),
+) as string[];
 
 /** A daemon running inside the node namespace, with its recent output kept for failure messages. */
 export interface DaemonProcess extends NamespaceChild {
@@ -22,7 +27,7 @@ export function daemonAvailable(entry = DAEMON_ENTRY): { ok: boolean; reason: st
 
 /** Starts the daemon inside `namespace` with kube-proxy flags (`node --conditions=@kproxy/source main.ts ...`). */
 export function startDaemon(namespace: string, args: readonly string[], entry = DAEMON_ENTRY): DaemonProcess {
-  const c = spawnInNamespace(namespace, entry, args, ['--conditions=@kproxy/source']);
+  const c = spawnInNamespace(namespace, entry, args, [...DAEMON_NODE_FLAGS, '--conditions=@kproxy/source']);
   const lines: string[] = [];
   let partial = '';
   const take = (b: Buffer): void => {
