@@ -1,5 +1,6 @@
 /** Test fakes for the daemon's seams (not part of the app's API). */
-import { diffStates, servicePortKey } from '@kproxy/api';
+import { diffStates } from '@kproxy/api';
+import { endpointOf, proxyStateOf, servicePortOf } from '@kproxy/api/testing';
 import type {
   Backend,
   Endpoint,
@@ -23,7 +24,7 @@ export function fakeClock(start = 1_700_000_000_000) {
 }
 
 export function endpoint(ip: string, over: Partial<Endpoint> = {}): Endpoint {
-  return { ip, port: 8080, ready: true, serving: true, terminating: false, isLocal: false, ...over };
+  return endpointOf(ip, over);
 }
 
 export function servicePort(
@@ -31,50 +32,13 @@ export function servicePort(
   endpoints: Endpoint[],
   over: Partial<ServicePort> & { protocol?: Protocol; portName?: string } = {},
 ): ServicePort {
-  const { portName, ...rest } = over;
-  const protocol = over.protocol ?? 'TCP';
-  const local = endpoints.filter((e) => e.isLocal);
-  return {
-    name: { namespace: 'ns', name, port: portName ?? 'http', protocol },
-    family: 'IPv4',
-    clusterIP: '10.96.0.10',
-    port: 80,
-    protocol,
-    nodePort: 0,
-    externalIPs: [],
-    loadBalancerIPs: [],
-    loadBalancerSourceRanges: [],
-    healthCheckNodePort: 0,
-    internalPolicyLocal: false,
-    externalPolicyLocal: false,
-    sessionAffinity: { type: 'None' },
-    endpoints,
-    selection: {
-      clusterEndpoints: endpoints,
-      localEndpoints: local,
-      allReachableEndpoints: endpoints,
-      hasAnyEndpoints: endpoints.length > 0,
-      reasons: [],
-    },
-    ...rest,
-  };
+  const { name: fullName, ...rest } = over;
+  const port = servicePortOf({ namespace: 'ns', name, endpoints, ...rest });
+  return fullName ? { ...port, name: fullName } : port;
 }
 
 export function proxyState(ports: ServicePort[], family: IPFamily = 'IPv4'): ProxyState {
-  return {
-    family,
-    node: {
-      name: 'node-1',
-      family,
-      nodeIPs: [family === 'IPv4' ? '192.0.2.10' : 'fd00::10'],
-      nodePortAddresses: { kind: 'all' },
-      localDetector: { mode: 'None' },
-      masqueradeAll: false,
-      masqueradeBit: 14,
-      features: {},
-    },
-    servicePorts: new Map(ports.map((p) => [servicePortKey(p.name), p])),
-  };
+  return proxyStateOf(ports, family, { nodeIPs: [family === 'IPv4' ? '192.0.2.10' : 'fd00::10'] });
 }
 
 /** The fake cluster: Services plus the service ports each one yields (what a state builder would make). */

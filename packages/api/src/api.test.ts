@@ -14,6 +14,7 @@ import {
   UnsupportedPlatformError,
 } from './index.ts';
 import type { NodeContext, ProxyState, ServicePort } from './index.ts';
+import { endpointOf, servicePortOf } from './testing/index.ts';
 
 const node: NodeContext = {
   name: 'node-a',
@@ -27,31 +28,8 @@ const node: NodeContext = {
 };
 
 function port(name: string, overrides: Partial<ServicePort> = {}): ServicePort {
-  const ep = { ip: '10.244.1.2', port: 8080, ready: true, serving: true, terminating: false, isLocal: false };
-  return {
-    name: { namespace: 'default', name, port: 'http', protocol: 'TCP' },
-    family: 'IPv4',
-    clusterIP: '10.96.0.10',
-    port: 80,
-    protocol: 'TCP',
-    nodePort: 0,
-    externalIPs: [],
-    loadBalancerIPs: [],
-    loadBalancerSourceRanges: [],
-    healthCheckNodePort: 0,
-    internalPolicyLocal: false,
-    externalPolicyLocal: false,
-    sessionAffinity: { type: 'None' },
-    endpoints: [ep],
-    selection: {
-      clusterEndpoints: [ep],
-      localEndpoints: [],
-      allReachableEndpoints: [ep],
-      hasAnyEndpoints: true,
-      reasons: [],
-    },
-    ...overrides,
-  };
+  const ep = endpointOf('10.244.1.2');
+  return { ...servicePortOf({ namespace: 'default', name, endpoints: [ep] }), ...overrides };
 }
 
 function state(...ports: ServicePort[]): ProxyState {

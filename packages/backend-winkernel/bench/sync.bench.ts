@@ -2,6 +2,7 @@
 // cost of a one-endpoint change, for growing numbers of service ports. Prints numbers; every loop is bounded.
 import { diffStates, servicePortKey, silentLogger, systemClock } from '@kproxy/api';
 import type { Components, Endpoint, ProxyState, ServicePort } from '@kproxy/api';
+import { servicePortOf } from '@kproxy/api/testing';
 import { fakeWinkernel } from '../src/testing/index.ts';
 import { renderHns } from '../src/render.ts';
 import { resolveOptions } from '../src/options.ts';
@@ -25,23 +26,13 @@ function endpoint(i: number, j: number): Endpoint {
 }
 
 function servicePort(i: number, endpoints: Endpoint[]): ServicePort {
-  return {
-    name: { namespace: 'bench', name: `svc-${i}`, port: 'http', protocol: 'TCP' },
-    family: 'IPv4',
+  return servicePortOf({
+    namespace: 'bench',
+    name: `svc-${i}`,
     clusterIP: `10.96.${(i >> 8) & 255}.${i & 255}`,
-    port: 80,
-    protocol: 'TCP',
     nodePort: i % 10 === 0 ? 30000 + (i % 2000) : 0,
-    externalIPs: [],
-    loadBalancerIPs: [],
-    loadBalancerSourceRanges: [],
-    healthCheckNodePort: 0,
-    internalPolicyLocal: false,
-    externalPolicyLocal: false,
-    sessionAffinity: { type: 'None' },
     endpoints,
-    selection: { clusterEndpoints: endpoints, localEndpoints: [], allReachableEndpoints: endpoints, hasAnyEndpoints: true, reasons: [] },
-  };
+  });
 }
 
 function makeState(n: number, perService: number): ProxyState {

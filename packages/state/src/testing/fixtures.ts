@@ -1,5 +1,6 @@
 import type { KubeEndpointSlice, KubeService, KubeServiceSpec, KubeSliceEndpoint, KubeSlicePort, NodeContext } from '@kproxy/api';
 import { LABEL_SERVICE_NAME } from '@kproxy/api';
+import { nodeContextOf } from '@kproxy/api/testing';
 
 /** A Service for tests: `ns/name`, ClusterIP `10.96.0.10`, one TCP port `http` 80, spec fields overridable. */
 export function testService(name: string, spec: Partial<KubeServiceSpec> = {}, extra: Partial<KubeService> = {}): KubeService {
@@ -33,16 +34,10 @@ export function testSlice(
 /** A NodeContext for tests: node `node-a`, zone `z1`, node IP 192.168.0.10 (or fd00:192::10), no options. */
 export function testNode(overrides: Partial<NodeContext> = {}): NodeContext {
   const family = overrides.family ?? 'IPv4';
-  return {
+  return nodeContextOf(family, {
     name: 'node-a',
-    family,
     zone: 'z1',
     nodeIPs: [family === 'IPv4' ? '192.168.0.10' : 'fd00:192::10'],
-    nodePortAddresses: { kind: 'all' },
-    localDetector: { mode: 'None' },
-    masqueradeAll: false,
-    masqueradeBit: 14,
-    features: {},
     ...overrides,
-  };
+  });
 }
