@@ -9,7 +9,7 @@ import type { Ruleset } from './ruleset.ts';
 import type { Family, NftablesDocument } from './schema.ts';
 import { documentOf } from './transaction.ts';
 import type { Transaction } from './transaction.ts';
-import { scriptOf } from './wire-text.ts';
+import { scriptBytes } from './wire-text.ts';
 
 /** How a batch travels to nft: its native syntax (`nft -f`) or its JSON (`nft -j -f`). */
 export type NftWire = 'text' | 'json';
@@ -189,27 +189,28 @@ export function nftables(options: NftablesOptions): NftClient {
     const doc = documentOf(tx);
     if (doc.nftables.length === 0) return { operations: 0, bytes: 0 };
     let wire = preferred;
-    let text: string | undefined;
+    let payload: Buffer | string | undefined;
     if (wire === 'text') {
       try {
-        text = scriptOf(doc);
+        payload = scriptBytes(doc);
       } catch (err) {
         // Valid, but not expressible in nft's text syntax with the same meaning: JSON carries it verbatim.
         if (!(err instanceof InvalidCommandError)) throw err;
         wire = 'json';
       }
     }
-    text ??= JSON.stringify(doc);
-    const bytes = Buffer.byteLength(text);
+    payload ??= JSON.stringify(doc);
+    const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
     const flags = [...(check ? ['-c'] : []), ...(wire === 'json' ? ['-j'] : [])];
     const action = check ? 'check' : 'apply';
     if (bytes <= argvLimit) {
-      await run([...flags, text], action);
+      // The text wire's bytes are ASCII.
+      await run([...flags, typeof payload === 'string' ? payload : payload.toString('latin1')], action);
     } else {
       const dir = await mkdtemp(path.join(tmpdir(), 'kproxy-nft-'));
       try {
         const file = path.join(dir, wire === 'json' ? 'batch.json' : 'batch.nft');
-        await writeFile(file, text, { mode: 0o600 });
+        await writeFile(file, payload, { mode: 0o600 });
         await run([...flags, '-f', file], action);
       } finally {
         await rm(dir, { recursive: true, force: true });

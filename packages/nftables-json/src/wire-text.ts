@@ -235,12 +235,13 @@ function selector(e: unknown, withMap = false): string {
     }
     case 'concat': {
       if (!Array.isArray(v) || v.length < 2) fail('a concatenation needs at least two expressions');
-      return (v as unknown[])
-        .map((x) => {
-          if (isRecord(x) && 'concat' in x) fail('nested concatenations cannot be written');
-          return selector(x);
-        })
-        .join(' . ');
+      let out = '';
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (isRecord(x) && 'concat' in x) fail('nested concatenations cannot be written');
+        out += i === 0 ? selector(x) : ` . ${selector(x)}`;
+      }
+      return out;
     }
     case 'map': {
       if (!withMap || b === undefined) break;
@@ -311,12 +312,13 @@ function value(v: unknown): string {
     }
     case 'concat': {
       if (!Array.isArray(body) || body.length < 2) break;
-      return (body as unknown[])
-        .map((x) => {
-          if (isRecord(x) && 'concat' in x) fail('nested concatenations cannot be written');
-          return value(x);
-        })
-        .join(' . ');
+      let out = '';
+      for (let i = 0; i < body.length; i++) {
+        const x: unknown = body[i];
+        if (isRecord(x) && 'concat' in x) fail('nested concatenations cannot be written');
+        out += i === 0 ? value(x) : ` . ${value(x)}`;
+      }
+      return out;
     }
   }
   return fail(`expected a value, got ${show(v)}`);
@@ -431,6 +433,7 @@ const NAT_FLAGS = keys('random', 'fully-random', 'persistent');
 const REJECT_CODE = /^[a-z][a-z0-9-]*$/;
 
 function natFlags(f: unknown): string {
+  if (f === undefined) return '';
   const list = flagList(f, NAT_FLAGS, 'nat');
   return list.length === 0 ? '' : ` ${list.join(',')}`;
 }
@@ -439,14 +442,38 @@ function isMapExpr(v: unknown): boolean {
   return isRecord(v) && soleKey(v) === 'map';
 }
 
+/**
+ * Match statements already written in this document, by identity: renderers share them (every DNAT rule's
+ * protocol match and `numgen ... == 0`), and a document cannot change while it is being written (the map lives
+ * for one `scriptBytes` call). Other statements are mostly unique (NAT targets), not worth remembering.
+ */
+let writtenMatches: Map<object, string> | undefined;
+
 function statement(s: unknown): string {
-  const simple = verdict(s);
-  if (simple !== undefined) return simple;
   if (!isRecord(s)) fail(`not a statement: ${show(s)}`);
+  if ('match' in s && writtenMatches !== undefined) {
+    let text = writtenMatches.get(s);
+    if (text === undefined) {
+      text = statementText(s);
+      writtenMatches.set(s, text);
+    }
+    return text;
+  }
+  return statementText(s);
+}
+
+function statementText(s: Record<string, unknown>): string {
   const k = soleKey(s);
   const v = k === undefined ? undefined : s[k];
   const b = isRecord(v) ? v : undefined;
   switch (k) {
+    case 'accept':
+    case 'drop':
+    case 'continue':
+    case 'return':
+    case 'jump':
+    case 'goto':
+      return verdict(s) as string;
     case 'match': {
       if (b === undefined) break;
       onlyKeys(b, K_MATCH, 'match');
@@ -596,9 +623,18 @@ function chainCommand(verb: string, o: Record<string, unknown>): string {
   return block === '' ? head : `${head} {${block} }`;
 }
 
+/** The last rule command's head (`add rule ip kube-proxy chain`): consecutive rules of a chain share it. */
+const lastHead = { verb: '', family: undefined as unknown, table: undefined as unknown, chain: undefined as unknown, text: '' };
+
 function ruleCommand(verb: string, o: Record<string, unknown>): string {
   onlyKeys(o, K_RULE, 'rule');
-  let out = `${verb} rule ${family(o['family'])} ${ident(o['table'], 'table name')} ${ident(o['chain'], 'chain name')}`;
+  let out: string;
+  if (lastHead.verb === verb && lastHead.family === o['family'] && lastHead.table === o['table'] && lastHead.chain === o['chain']) {
+    out = lastHead.text;
+  } else {
+    out = `${verb} rule ${family(o['family'])} ${ident(o['table'], 'table name')} ${ident(o['chain'], 'chain name')}`;
+    Object.assign(lastHead, { verb, family: o['family'], table: o['table'], chain: o['chain'], text: out });
+  }
   const handle = o['handle'];
   const index = o['index'];
   if (verb === 'delete') {
@@ -704,17 +740,41 @@ export function nftScript(tx: Transaction | NftablesDocument): string {
   return scriptOf(documentOf(tx));
 }
 
-/** `nftScript` of an already validated document (what the client uses after its own `documentOf`). */
+/** `nftScript` of an already validated document. */
 export function scriptOf(doc: NftablesDocument): string {
+  return scriptBytes(doc).toString('latin1');
+}
+
+/**
+ * `nftScript` of an already validated document, as bytes (what the client writes to nft's input file). Each
+ * line is copied into one growing buffer as soon as it is built, so a large document never exists as one long
+ * chain of string pieces (which costs more in garbage collection than building it). Every piece written is
+ * ASCII (checked as it is written), so latin1 bytes are the UTF-8 text.
+ */
+export function scriptBytes(doc: NftablesDocument): Buffer {
   const cmds = doc.nftables;
-  let out = '';
-  for (let i = 0; i < cmds.length; i++) {
-    try {
-      out += `${commandLine(cmds[i] as Command)}\n`;
-    } catch (err) {
-      if (!(err instanceof Unwritable)) throw err;
-      throw new InvalidCommandError(`nftables command #${i} cannot be sent as nft text: ${err.message}`, i, { cause: err });
+  let buf = Buffer.allocUnsafe(Math.min(1 << 26, 256 + cmds.length * 160));
+  let pos = 0;
+  writtenMatches = new Map();
+  try {
+    for (let i = 0; i < cmds.length; i++) {
+      let line: string;
+      try {
+        line = commandLine(cmds[i] as Command);
+      } catch (err) {
+        if (!(err instanceof Unwritable)) throw err;
+        throw new InvalidCommandError(`nftables command #${i} cannot be sent as nft text: ${err.message}`, i, { cause: err });
+      }
+      if (pos + line.length + 1 > buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, pos + line.length + 1));
+        buf.copy(bigger, 0, 0, pos);
+        buf = bigger;
+      }
+      pos += buf.write(line, pos, 'latin1');
+      buf[pos++] = 10;
     }
+  } finally {
+    writtenMatches = undefined;
   }
-  return out;
+  return buf.subarray(0, pos);
 }
