@@ -57,6 +57,8 @@ export type FlushInput =
 export class Transaction {
   readonly #defaults: TransactionDefaults;
   readonly #commands: Command[] = [];
+  /** Statement objects already validated in this transaction (renderers share them between rules). */
+  readonly #validStatements = new WeakSet<object>();
   #error: InvalidCommandError | undefined;
 
   constructor(defaults: TransactionDefaults = {}) {
@@ -157,7 +159,7 @@ export class Transaction {
   }
 
   #check(cmd: Command): void {
-    const problem = commandProblem(cmd);
+    const problem = commandProblem(cmd, this.#validStatements);
     if (problem === undefined) {
       this.#commands.push(cmd);
       return;

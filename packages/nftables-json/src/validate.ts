@@ -67,6 +67,17 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The key of a one-key object, '' when it has none, undefined when it has several (no array allocated). */
+function soleKey(o: Record<string, unknown>): string | undefined {
+  let k = '';
+  let n = 0;
+  for (const key in o) {
+    if (++n > 1) return undefined;
+    k = key;
+  }
+  return k;
+}
+
 function isUint(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
@@ -99,9 +110,8 @@ export function expressionProblem(e: unknown, depth = 0): string | undefined {
     return undefined;
   }
   if (!isRecord(e)) return `not an expression: ${JSON.stringify(e)}`;
-  const keys = Object.keys(e);
-  const k = keys[0] ?? '';
-  if (keys.length !== 1 || !EXPRESSION_KEYS.has(k)) return `unknown expression ${JSON.stringify(e)}`;
+  const k = soleKey(e);
+  if (k === undefined || !EXPRESSION_KEYS.has(k)) return `unknown expression ${JSON.stringify(e)}`;
   const v = e[k];
   const b = isRecord(v) ? v : {};
   switch (k) {
@@ -156,9 +166,8 @@ export function expressionProblem(e: unknown, depth = 0): string | undefined {
 /** Why `s` is not a well-formed statement, or undefined. */
 export function statementProblem(s: unknown): string | undefined {
   if (!isRecord(s)) return `not a statement: ${JSON.stringify(s)}`;
-  const keys = Object.keys(s);
-  const k = keys[0] ?? '';
-  if (keys.length !== 1 || !STATEMENT_KEYS.has(k)) return `unknown statement ${JSON.stringify(s)}`;
+  const k = soleKey(s);
+  if (k === undefined || !STATEMENT_KEYS.has(k)) return `unknown statement ${JSON.stringify(s)}`;
   const v = s[k];
   const b = isRecord(v) ? v : {};
   switch (k) {
@@ -193,32 +202,36 @@ export function statementProblem(s: unknown): string | undefined {
   }
 }
 
-const ALLOWED: Record<CommandVerb, readonly string[]> = {
-  add: ['table', 'chain', 'rule', 'set', 'map', 'element'],
-  create: ['table', 'chain', 'set', 'map', 'element'],
-  insert: ['rule'],
-  replace: ['rule'],
-  delete: ['table', 'chain', 'rule', 'set', 'map', 'element'],
-  flush: ['table', 'chain', 'set', 'map', 'ruleset'],
-  list: ['table', 'chain', 'set', 'map', 'ruleset', 'tables'],
+const ALLOWED: Record<CommandVerb, ReadonlySet<string>> = {
+  add: new Set(['table', 'chain', 'rule', 'set', 'map', 'element']),
+  create: new Set(['table', 'chain', 'set', 'map', 'element']),
+  insert: new Set(['rule']),
+  replace: new Set(['rule']),
+  delete: new Set(['table', 'chain', 'rule', 'set', 'map', 'element']),
+  flush: new Set(['table', 'chain', 'set', 'map', 'ruleset']),
+  list: new Set(['table', 'chain', 'set', 'map', 'ruleset', 'tables']),
 };
+const VERBS: ReadonlySet<string> = new Set(COMMAND_VERBS);
+const FAMILY_SET: ReadonlySet<unknown> = new Set(FAMILIES);
 
-/** Why `cmd` would be refused whatever the ruleset, or undefined when it is well-formed. */
-export function commandProblem(cmd: Command | unknown): string | undefined {
+/**
+ * Why `cmd` would be refused whatever the ruleset, or undefined when it is well-formed. `valid` (optional)
+ * remembers statement objects found well-formed, so a batch that shares statement objects between rules (a
+ * renderer's `meta l4proto tcp`) checks each once.
+ */
+export function commandProblem(cmd: Command | unknown, valid?: WeakSet<object>): string | undefined {
   if (!isRecord(cmd)) return 'command must be an object';
-  const verbs = Object.keys(cmd);
-  if (verbs.length !== 1 || !(COMMAND_VERBS as readonly string[]).includes(verbs[0] ?? '')) {
-    return `unknown command ${JSON.stringify(verbs)}`;
-  }
-  const verb = verbs[0] as CommandVerb;
+  const first = soleKey(cmd);
+  if (first === undefined || !VERBS.has(first)) return `unknown command ${JSON.stringify(Object.keys(cmd))}`;
+  const verb = first as CommandVerb;
   const inner = cmd[verb];
-  if (!isRecord(inner) || Object.keys(inner).length !== 1) return `${verb} must name exactly one object`;
-  const kind = Object.keys(inner)[0] ?? '';
-  if (!ALLOWED[verb].includes(kind)) return `cannot ${verb} a ${kind}`;
+  const kind = isRecord(inner) ? soleKey(inner) : undefined;
+  if (!isRecord(inner) || kind === undefined || kind === '') return `${verb} must name exactly one object`;
+  if (!ALLOWED[verb].has(kind)) return `cannot ${verb} a ${kind}`;
   if (kind === 'ruleset' || kind === 'tables') return undefined;
   const o = inner[kind];
   if (!isRecord(o)) return `${kind} must be an object`;
-  if (!(FAMILIES as readonly unknown[]).includes(o['family'])) return `invalid family ${JSON.stringify(o['family'])}`;
+  if (!FAMILY_SET.has(o['family'])) return `invalid family ${JSON.stringify(o['family'])}`;
   const byHandle = verb === 'delete' && o['handle'] !== undefined;
   if (o['handle'] !== undefined && !isUint(o['handle'])) return 'handle must be an unsigned integer';
   if (kind !== 'table') {
@@ -261,8 +274,10 @@ export function commandProblem(cmd: Command | unknown): string | undefined {
       if (verb === 'delete') return undefined;
       if (!Array.isArray(o['expr']) || o['expr'].length === 0) return 'a rule needs at least one statement';
       for (const s of o['expr']) {
+        if (valid !== undefined && isRecord(s) && valid.has(s)) continue;
         const sp = statementProblem(s);
         if (sp) return sp;
+        if (valid !== undefined && isRecord(s)) valid.add(s);
       }
       return undefined;
     }
