@@ -1,14 +1,16 @@
 // Benchmark (not a test): 10,000 services x 10 endpoints in fresh network namespaces.
 // Run as root from packages/backend-nftables: node --conditions=@kproxy/source bench/sync.bench.ts [services] [endpoints]
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { diffStates, servicePortKey, silentLogger, systemClock } from '@kproxy/api';
 import type { Backend, Executor, ProxyState, ServicePort } from '@kproxy/api';
 import { createNetns } from '@kproxy/netns';
 import type { Netns } from '@kproxy/netns';
-import { nftables, Transaction } from '@kproxy/nftables-json';
+import { spawnExecutor } from '@kproxy/exec';
+import { nftables, nftScript, Transaction } from '@kproxy/nftables-json';
 import { nftablesBackend } from '../src/index.ts';
 import { render } from '../src/render.ts';
 import { ep, node, stateOf, svcPort } from '../src/testing/index.ts';
@@ -38,13 +40,21 @@ const ms = (t0: number) => Math.round((performance.now() - t0) * 10) / 10;
  * The machine is shared, so wall-clock times swing with other load: every nft run also reports its CPU time
  * (user + system, from /usr/bin/time), and our own CPU time is taken from process.cpuUsage().
  */
-function cpuMeter(inner: Executor): { executor: Executor; take(): number } {
+function cpuMeter(inner: Executor): { executor: Executor; take(): number; longestNftMs(): number } {
   let nftCpu = 0;
   let own = process.cpuUsage();
+  let longest = 0;
   return {
+    longestNftMs() {
+      const l = longest;
+      longest = 0;
+      return Math.round(l * 10) / 10;
+    },
     executor: {
       async run(file, args, options) {
+        const t = performance.now();
         const r = await inner.run('/usr/bin/time', ['-f', 'KPCPU %U %S', file, ...args], options);
+        longest = Math.max(longest, performance.now() - t);
         const lines = r.stderr.trimEnd().split('\n');
         const last = lines[lines.length - 1] ?? '';
         const m = /^KPCPU ([\d.]+) ([\d.]+)$/.exec(last);
@@ -63,63 +73,184 @@ function cpuMeter(inner: Executor): { executor: Executor; take(): number } {
 }
 const mb = (b: number) => Math.round(b / 1048576);
 
+/** One nft run with its wall time and CPU time split into user and system (kernel) time, from /usr/bin/time. */
+async function timed(ns: Netns, args: readonly string[]): Promise<{ wallMs: number; userMs: number; sysMs: number; ok: boolean; stderr: string }> {
+  const t0 = performance.now();
+  const r = await ns.executor.run('/usr/bin/time', ['-f', 'KPCPU %U %S', 'nft', ...args], { timeoutMs: 300_000 });
+  const wallMs = ms(t0);
+  const lines = r.stderr.trimEnd().split('\n');
+  const m = /^KPCPU ([\d.]+) ([\d.]+)$/.exec(lines[lines.length - 1] ?? '');
+  return { wallMs, userMs: Math.round(Number(m?.[1] ?? NaN) * 1000), sysMs: Math.round(Number(m?.[2] ?? NaN) * 1000), ok: r.exitCode === 0, stderr: lines.slice(0, -1).join('\n') };
+}
+
+/** CPU (user+system+softirq...) and idle jiffies of the whole machine, from /proc/stat. */
+function cpuJiffies(): { busy: number; idle: number } {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return { busy: fields.reduce((a, b) => a + b, 0) - idle, idle };
+}
+
+/**
+ * Waits until the machine is quiet (over 90% idle for half a second), at most 60 s: the kernel frees a
+ * deleted table or namespace in the background, and a 10,000-service one takes seconds of CPU.
+ */
+async function quiet(): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    const a = cpuJiffies();
+    await sleep(500);
+    const b = cpuJiffies();
+    const busy = b.busy - a.busy;
+    const idle = b.idle - a.idle;
+    if (idle / Math.max(1, busy + idle) > 0.9) return;
+  }
+}
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+/** Median wall, user and system time of `reps` runs of `args()` (a fresh batch each time). */
+async function probe(ns: Netns, reps: number, args: (k: number) => string[]): Promise<{ wallMs: number; userMs: number; sysMs: number; runs: number[] }> {
+  const runs: Awaited<ReturnType<typeof timed>>[] = [];
+  for (let k = 0; k < reps; k++) {
+    const r = await timed(ns, args(k));
+    if (!r.ok) throw new Error(`probe failed: nft ${args(k).join(' ')}: ${r.stderr}`);
+    runs.push(r);
+  }
+  return { wallMs: median(runs.map((r) => r.wallMs)), userMs: median(runs.map((r) => r.userMs)), sysMs: median(runs.map((r) => r.sysMs)), runs: runs.map((r) => r.wallMs) };
+}
+
 
 const namespaces: Netns[] = [];
 try {
   const state = stateWith(SERVICES);
   const mem0 = process.memoryUsage();
 
-  // The floor: nft -f of exactly the same document into an empty namespace.
+  // The floors: nft -f of exactly the same ruleset into an empty namespace, as JSON (`nft -j -f`) and as the
+  // text the client sends (`nft -f`), twice each, alternating.
   const rendered = render(state);
   const doc = rendered.transaction.serialize();
+  const script = nftScript(rendered.transaction);
   const dir = mkdtempSync(path.join(tmpdir(), 'kp-bench-'));
-  const file = path.join(dir, 'ruleset.json');
-  writeFileSync(file, doc);
-  const floorNs = await createNetns('kpbench');
-  namespaces.push(floorNs);
-  const floorMeter = cpuMeter(floorNs.executor);
-  floorMeter.take();
-  let t0 = performance.now();
-  await floorMeter.executor.run('nft', ['-j', '-f', file]);
-  const floor = ms(t0);
-  const floorCpu = floorMeter.take();
+  const jsonFile = path.join(dir, 'ruleset.json');
+  const textFile = path.join(dir, 'ruleset.nft');
+  writeFileSync(jsonFile, doc);
+  writeFileSync(textFile, script);
+  const floors: Record<'json' | 'text', Awaited<ReturnType<typeof timed>>[]> = { json: [], text: [] };
+  for (let round = 0; round < 3; round++) {
+    for (const wire of ['text', 'json'] as const) {
+      const floorNs = await createNetns('kpbench');
+      namespaces.push(floorNs);
+      await quiet();
+      const r = await timed(floorNs, wire === 'json' ? ['-j', '-f', jsonFile] : ['-f', textFile]);
+      if (!r.ok) throw new Error(`floor (${wire}) failed: ${r.stderr}`);
+      floors[wire].push(r);
+      await floorNs.remove();
+    }
+  }
   rmSync(dir, { recursive: true, force: true });
-  await floorNs.remove();
+  const best = (wire: 'json' | 'text') => floors[wire].reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
+  const floor = { json: best('json'), text: best('text') };
 
-  // Cold full sync through the backend: render (pure) and apply, measured apart, then the backend's total.
-  const ns = await createNetns('kpbench');
-  namespaces.push(ns);
-  const meter = cpuMeter(ns.executor);
+  // Cold full sync through the backend, twice, each into a fresh namespace: the total (listing the empty
+  // namespace, render, serialise, apply), its CPU time (ours and nft's) and nft's own wall time.
+  let ns: Netns | undefined;
+  let meter = cpuMeter(spawnExecutor());
+  const coldRuns: { totalMs: number; cpuMs: number; nftMs: number }[] = [];
+  let cold = { full: true, operations: 0, bytes: 0 };
+  let backend: Backend | undefined;
+  for (let round = 0; round < 2; round++) {
+    if (ns) await ns.remove();
+    ns = await createNetns('kpbench');
+    namespaces.push(ns);
+    await quiet();
+    meter = cpuMeter(ns.executor);
+    backend = nftablesBackend()({ logger: silentLogger, clock: systemClock, executor: meter.executor });
+    meter.take();
+    meter.longestNftMs();
+    const t = performance.now();
+    cold = await backend.sync(state);
+    coldRuns.push({ totalMs: ms(t), cpuMs: meter.take(), nftMs: meter.longestNftMs() });
+  }
+  if (!ns || !backend) throw new Error('no cold sync ran');
   const components = { logger: silentLogger, clock: systemClock, executor: meter.executor };
   const client = nftables({ executor: meter.executor });
-  meter.take();
-  t0 = performance.now();
+  const coldBest = coldRuns.reduce((a, b) => (b.totalMs < a.totalMs ? b : a));
+  const coldTotal = coldBest.totalMs;
+  const coldCpu = coldBest.cpuMs;
+  const mem1 = process.memoryUsage();
+
+  // The same apart, in the second namespace again: render (pure), serialise (the text the client sends),
+  // and the client's apply (serialise, temporary file, nft).
+  await ns.run('nft', ['delete', 'table', 'ip', 'kube-proxy']);
+  await quiet();
+  let t0 = performance.now();
   const r = render(state);
   const renderMs = ms(t0);
   t0 = performance.now();
-  await client.apply(r.transaction);
-  const applyMs = ms(t0);
-  await ns.run('nft', ['delete', 'table', 'ip', 'kube-proxy']);
-  const backend = nftablesBackend()(components);
-  meter.take();
+  nftScript(r.transaction);
+  const serializeMs = ms(t0);
+  meter.longestNftMs();
   t0 = performance.now();
-  const cold = await backend.sync(state);
-  const coldTotal = ms(t0);
-  const coldCpu = meter.take();
-  const mem1 = process.memoryUsage();
+  const applied = await client.apply(r.transaction);
+  const applyMs = ms(t0);
+  const applyNftMs = meter.longestNftMs();
 
-  // One minimal nft call on that table (the CLI floor per call at this size).
+  // One minimal nft call on that table (the CLI floor per call at this size), through the client: argv (as
+  // the client sends small batches) and, for comparison, a temporary file.
   const tiny = new Transaction({ family: 'ip', table: 'kube-proxy' });
   tiny.add({ element: { name: 'cluster-ips', elem: [ipOf(172, 0x100000)] } });
+  const viaFile = nftables({ executor: meter.executor, argvLimitBytes: 0 });
   const minimal: number[] = [];
   const minimalCpu: number[] = [];
-  for (let k = 0; k < 3; k++) {
+  const minimalFile: number[] = [];
+  for (let k = 0; k < 5; k++) {
     meter.take();
     t0 = performance.now();
     await client.apply(tiny);
     minimal.push(ms(t0));
     minimalCpu.push(meter.take());
+    t0 = performance.now();
+    await viaFile.apply(tiny);
+    minimalFile.push(ms(t0));
+    meter.take();
   }
+
+  // Kernel validation on this table: nf_tables validates the whole table at commit (every chain reachable from
+  // the base chains) when a batch adds a NAT or verdict-bearing rule or a jump/goto map element; a plain set
+  // element or a counter rule is not validated. Five fresh batches each, through the text wire.
+  await quiet();
+  const REPS = 5;
+  const svcChain = [...r.transaction.commands]
+    .map((c) => ('add' in c && 'chain' in c.add ? c.add.chain.name : ''))
+    .find((n) => n.startsWith('service-')) as string;
+  const probeChains = new Transaction({ family: 'ip', table: 'kube-proxy' });
+  for (let k = 0; k < REPS; k++) probeChains.add({ chain: { name: `probe-dnat-${k}` } }).add({ chain: { name: `probe-counter-${k}` } });
+  await client.apply(probeChains);
+  const one = (build: (tx: Transaction, k: number) => void) => (k: number) => {
+    const tx = new Transaction({ family: 'ip', table: 'kube-proxy' });
+    build(tx, k);
+    return [nftScript(tx)];
+  };
+  const validation = {
+    setElement: await probe(ns, REPS, one((tx, k) => tx.add({ element: { name: 'cluster-ips', elem: [ipOf(172, 0x1f0000 + k)] } }))),
+    verdictMapGotoElement: await probe(
+      ns,
+      REPS,
+      one((tx, k) => tx.add({ element: { name: 'service-ips', elem: [[{ concat: [ipOf(172, 0x1f0100 + k), 'tcp', 80] }, { goto: { target: svcChain } }]] } })),
+    ),
+    dnatRuleInUnreferencedChain: await probe(
+      ns,
+      REPS,
+      one((tx, k) => tx.add({ rule: { chain: `probe-dnat-${k}`, expr: [{ match: { op: '==', left: { meta: { key: 'l4proto' } }, right: 'tcp' } }, { dnat: { addr: '10.99.0.1', port: 80 } }] } })),
+    ),
+    counterRule: await probe(ns, REPS, one((tx, k) => tx.add({ rule: { chain: `probe-counter-${k}`, expr: [{ counter: null }] } }))),
+  };
+  const cleanup = new Transaction({ family: 'ip', table: 'kube-proxy' });
+  for (let k = 0; k < REPS; k++) {
+    cleanup.delete({ chain: { name: `probe-dnat-${k}` } }).delete({ chain: { name: `probe-counter-${k}` } });
+    cleanup.delete({ element: { name: 'cluster-ips', elem: [ipOf(172, 0x1f0000 + k)] } });
+    cleanup.delete({ element: { name: 'service-ips', elem: [{ concat: [ipOf(172, 0x1f0100 + k), 'tcp', 80] }] } });
+  }
+  await client.apply(cleanup);
 
   // One-service changes at this size, each kind three times, with the change set the daemon would pass.
   const changes: Record<string, number[]>[] = [];
@@ -169,13 +300,31 @@ try {
       {
         services: SERVICES,
         endpointsPerService: ENDPOINTS,
-        documentBytes: Buffer.byteLength(doc),
+        documentBytes: { json: Buffer.byteLength(doc), text: Buffer.byteLength(script) },
         commands: rendered.transaction.size,
-        floor: { nftFileMs: floor, nftCpuMs: floorCpu },
-        cold: { renderMs, applyMs, renderPlusApplyMs: Math.round((renderMs + applyMs) * 10) / 10, backendSyncTotalMs: coldTotal, backendSyncCpuMs: coldCpu, operations: cold.operations, bytes: cold.bytes },
-        coldVsFloorWall: Math.round((coldTotal / floor) * 100) / 100,
-        coldVsFloorCpu: Math.round((coldCpu / floorCpu) * 100) / 100,
-        minimalNftCall: { wallMs: minimal, cpuMs: minimalCpu },
+        floors: {
+          json: { wallMs: floor.json.wallMs, userMs: floor.json.userMs, sysMs: floor.json.sysMs, runsMs: floors.json.map((f) => f.wallMs), bytes: Buffer.byteLength(doc) },
+          text: { wallMs: floor.text.wallMs, userMs: floor.text.userMs, sysMs: floor.text.sysMs, runsMs: floors.text.map((f) => f.wallMs), bytes: Buffer.byteLength(script) },
+        },
+        cold: {
+          renderMs,
+          serializeMs,
+          applyMs,
+          applyNftMs,
+          applyWire: applied.wire,
+          renderPlusApplyMs: Math.round((renderMs + applyMs) * 10) / 10,
+          backendSyncTotalMs: coldTotal,
+          backendSyncCpuMs: coldCpu,
+          backendSyncNftMs: coldBest.nftMs,
+          backendSyncRuns: coldRuns,
+          operations: cold.operations,
+          bytes: cold.bytes,
+        },
+        coldVsTextFloorWall: Math.round((coldTotal / floor.text.wallMs) * 100) / 100,
+        coldVsJsonFloorWall: Math.round((coldTotal / floor.json.wallMs) * 100) / 100,
+        coldVsTextFloorCpu: Math.round((coldCpu / (floor.text.userMs + floor.text.sysMs)) * 100) / 100,
+        kernelValidation: validation,
+        minimalNftCall: { wallMs: minimal, cpuMs: minimalCpu, viaTempFileWallMs: minimalFile },
         oneServiceChanges: changes.map((c, i) => ({ what: ['endpoints of one service changed', 'one service added', 'one service removed'][i], totalMs: c['totalMs'], cpuMs: c['cpuMs'], operations: c['operations'], bytes: c['bytes'] })),
         restartOverFullTable: { wallMs: restartMs, cpuMs: restartCpu, operations: restart.operations },
         firstPacketLatencyUs: latency,
