@@ -9,6 +9,7 @@ import { netnsSupport, withNetns } from '@kproxy/netns';
 import type { Netns } from '@kproxy/netns';
 import { nftScript } from '@kproxy/nftables-json';
 import type { NftablesDocument } from '@kproxy/nftables-json';
+import { normalizeTextListing } from '@kproxy/nftables-json/testing';
 import fc from 'fast-check';
 import { nodeArb, nodeToV6, portToV6, servicePortsArb } from '../test/arbitraries.ts';
 import { loadFixtures } from '../test/fixtures.ts';
@@ -21,8 +22,16 @@ const nftOk = support.ok && spawnSync('nft', ['--version']).status === 0;
 if (!nftOk) console.warn(`skipping text-wire kernel tests: ${support.ok ? 'nft not found' : support.reason}`);
 const maybe = nftOk ? describe : describe.skip;
 
-/** `nft -j list ruleset`, with the table handle (a per-namespace counter), expiry times and element order normalised. */
+/**
+ * `nft -j list ruleset`, with the table handle (a per-namespace counter), expiry times and element order
+ * normalised, and the text listing with handles (it shows what the JSON listing of nft 1.0.6 leaves out, such as
+ * table and chain comments).
+ */
 async function listing(ns: Netns): Promise<unknown> {
+  return { json: await jsonListing(ns), text: normalizeTextListing((await ns.run('nft', ['-a', 'list', 'ruleset'])).stdout) };
+}
+
+async function jsonListing(ns: Netns): Promise<unknown> {
   const out = JSON.parse((await ns.run('nft', ['-j', 'list', 'ruleset'])).stdout) as { nftables: Record<string, Record<string, unknown>>[] };
   return out.nftables
     .filter((i) => !('metainfo' in i))

@@ -58,8 +58,9 @@ describe('nftScript (the text wire)', () => {
     for (const z of WIRE_ZOO) for (const d of z.docs) expect(nftScript(d).split('\n')).toHaveLength(d.nftables.length + 1);
     const zoo = WIRE_ZOO.flatMap((z) => z.docs.map((d) => nftScript(d))).join('');
     for (const expected of [
-      'add table ip zoo { comment "the zoo"; }',
-      'add chain ip zoo filter-in { type filter hook input priority 0; policy accept; comment "input chain"; }',
+      'add table ip zoo\n',
+      'add chain ip zoo filter-in { type filter hook input priority 0; policy accept; }',
+      'add chain ip zoo b\n',
       'add chain netdev zoo ingress { type filter hook ingress device "lo" priority 0; policy accept; }',
       'create chain ip zoo c_1.x/y',
       'add set ip zoo aff { type ipv4_addr; flags timeout; timeout 10800s; gc-interval 10s; size 1000; policy memory; elements = { "10.1.0.1" timeout 60s comment "first" }; }',
@@ -93,11 +94,16 @@ describe('nftScript (the text wire)', () => {
     }
   });
 
-  it('writes what nft 1.0.6 JSON means: `in` is implicit, lists stay lists, set comments are left out', () => {
+  it('writes what nft 1.0.6 JSON means: `in` is implicit, lists stay lists, table/chain/set comments are left out', () => {
     expect(line(rule([{ match: { op: 'in', left: { ct: { key: 'state' } }, right: ['new', 'untracked'] } }]))).toBe('add rule ip kp c ct state "new","untracked"');
     expect(line(rule([{ match: { op: '==', left: { ct: { key: 'state' } }, right: 'new' } }]))).toBe('add rule ip kp c ct state == "new"');
     expect(line(rule([{ match: { op: '>=', left: { payload: { protocol: 'th', field: 'dport' } }, right: 1024 } }]))).toBe('add rule ip kp c th dport >= "1024"');
     expect(line(doc({ add: { set: { ...at, name: 's', type: 'ipv4_addr', comment: 'nft 1.0.6 JSON ignores this' } } }))).toBe('add set ip kp s { type ipv4_addr; }');
+    expect(line(doc({ add: { table: { family: 'ip', name: 'kp', comment: 'ignored too' } } }))).toBe('add table ip kp');
+    expect(line(doc({ add: { chain: { ...at, name: 'c', comment: 'and this' } } }))).toBe('add chain ip kp c');
+    expect(line(doc({ add: { chain: { ...at, name: 'b', type: 'nat', hook: 'output', prio: -100, comment: 'and this' } } }))).toBe(
+      'add chain ip kp b { type nat hook output priority -100; }',
+    );
     expect(line(doc({ delete: { table: { family: 'ip', handle: 7 } } } as unknown as Command))).toBe('delete table ip handle 7');
     expect(line(doc({ delete: { set: { ...at, handle: 9 } } } as unknown as Command))).toBe('delete set ip kp handle 9');
     expect(line(doc({ flush: { ruleset: null } }))).toBe('flush ruleset');
@@ -131,6 +137,7 @@ describe('nftScript (the text wire)', () => {
       rule([{ match: { op: '==', left: { meta: { key: 'mark' } }, right: '*' } }]),
       rule([{ reject: { type: 'icmpx' } }]),
       rule([{ dnat: { addr: { map: { key: { numgen: { mode: 'random', mod: 2 } }, data: '@m' } }, port: 80 } }]),
+      rule([{ set: { op: 'update', elem: { elem: { val: { payload: { protocol: 'ip', field: 'saddr' } }, comment: 'x' } }, set: '@s' } }]),
       rule([{ vmap: { key: { meta: { key: 'mark' } }, data: { set: ['x'] } } }]),
       doc({ add: { rule: { ...at, chain: 'c', handle: 3, expr: [{ accept: null }] } } }),
       doc({ add: { set: { ...at, name: 's', type: 'ipv4_addr', handle: 3 } } }),
@@ -155,7 +162,6 @@ describe('nftScript (the text wire)', () => {
       (s) => rule([{ match: { op: '==', left: { meta: { key: 'iifname' } }, right: s } }, { accept: null }]),
       (s) => doc({ add: { element: { ...at, name: 's', elem: [{ elem: { val: '10.0.0.1', comment: s } }] } } }),
       (s) => doc({ add: { chain: { ...at, name: 'c', type: 'filter', hook: 'ingress', prio: 0, dev: s } } }),
-      (s) => doc({ add: { table: { family: 'ip', name: 'kp', comment: s } } }),
     ];
     fc.assert(
       fc.property(fc.oneof(anyString, fc.constantFrom('@set', 'tcp', '*')), fc.nat(places.length - 1), (s, i) => {

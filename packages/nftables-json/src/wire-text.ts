@@ -22,8 +22,9 @@ import { NFT_KEYWORDS } from './wire-keywords.ts';
  *   Only `[A-Za-z_][A-Za-z0-9_./-]*` that is not an nft keyword is written.
  * - Quoted strings (values, comments, devices) have no escapes in nft: only printable ASCII without `"` and
  *   `\` is written.
- * - Fields nft 1.0.6's JSON parser ignores are left out the same way (a set's or map's `comment`), and forms it
- *   reads differently are refused (set `flags` as one string, which it ignores; `ct` with a family).
+ * - Fields nft 1.0.6's JSON parser ignores are left out the same way (the `comment` of tables, chains, sets
+ *   and maps), and forms it reads differently are refused (set `flags` as one string, which it ignores; `ct`
+ *   with a family).
  * - Every object, statement and expression is checked against the keys it may carry; anything outside the
  *   subset written here (an unknown key, payload field, meta key, nesting the grammar cannot express) is
  *   refused rather than approximated.
@@ -557,16 +558,15 @@ function statementText(s: Record<string, unknown>): string {
   return fail(`statement ${show(s)} cannot be written`);
 }
 
-/** The element a set statement adds from the packet: a packet expression, with timeout/comment as `elem`. */
+/** The element a set statement adds from the packet: a packet expression, with a timeout as `elem`. */
 function setStatementElement(e: unknown): string {
   if (isRecord(e) && 'elem' in e) {
     const b = e['elem'];
     if (soleKey(e) !== 'elem' || !isRecord(b)) fail(`malformed element ${show(e)}`);
     onlyKeys(b, K_ELEM, 'element');
-    if (b['expires'] !== undefined) fail('a set statement element cannot carry expires');
+    if (b['expires'] !== undefined || b['comment'] !== undefined) fail('a set statement element can only carry a timeout');
     let out = selector(b['val']);
     if (b['timeout'] !== undefined) out += ` timeout ${seconds(b['timeout'], 'element timeout')}`;
-    if (b['comment'] !== undefined) out += ` comment ${comment(b['comment'])}`;
     return out;
   }
   return selector(e);
@@ -591,11 +591,12 @@ function nameOrHandle(o: Record<string, unknown>, verb: string, what: string): s
   return ident(o['name'], `${what} name`);
 }
 
+// Table, chain, set and map comments are not written: nft 1.0.6's JSON parser ignores them (and its JSON
+// listing does not even print a table's or chain's), so writing them would load another table than JSON does.
+
 function tableCommand(verb: string, o: Record<string, unknown>): string {
   onlyKeys(o, K_TABLE, 'table');
-  const head = `${verb} table ${family(o['family'])} ${nameOrHandle(o, verb, 'table')}`;
-  if (o['comment'] === undefined || verb === 'delete' || verb === 'flush' || verb === 'list') return head;
-  return `${head} { comment ${comment(o['comment'])}; }`;
+  return `${verb} table ${family(o['family'])} ${nameOrHandle(o, verb, 'table')}`;
 }
 
 function chainCommand(verb: string, o: Record<string, unknown>): string {
@@ -619,7 +620,6 @@ function chainCommand(verb: string, o: Record<string, unknown>): string {
     if (o['policy'] !== 'accept' && o['policy'] !== 'drop') fail(`policy ${show(o['policy'])} cannot be written`);
     block += ` policy ${o['policy']};`;
   }
-  if (o['comment'] !== undefined) block += ` comment ${comment(o['comment'])};`;
   return block === '' ? head : `${head} {${block} }`;
 }
 
@@ -676,8 +676,7 @@ function setCommand(verb: string, kind: 'set' | 'map', o: Record<string, unknown
     if (o['policy'] !== 'performance' && o['policy'] !== 'memory') fail(`set policy ${show(o['policy'])} cannot be written`);
     block += ` policy ${o['policy']};`;
   }
-  // No comment: nft's JSON parser ignores a set's or map's `comment` (1.0.6, and still 1.1.x), so a comment
-  // written here would make the text wire's table differ from the JSON wire's.
+  // No comment (see tableCommand).
   if (o['elem'] !== undefined) {
     if (kind === 'map' && Array.isArray(o['elem'])) {
       for (const x of o['elem'] as unknown[]) if (!Array.isArray(x)) fail(`a map element must be [key, data], got ${show(x)}`);

@@ -415,9 +415,9 @@ export class FakeRuleset {
       const table: TableObject = {
         family: o.family,
         name: o.name,
-        // Like the kernel's, the table handle generator is not rolled back by an aborted transaction.
+        // Like the kernel's, the table handle generator is not rolled back by an aborted transaction. No
+        // comment: nft 1.0.6's JSON parser ignores a table's comment (and its JSON listing would not show it).
         handle: this.#nextTableHandle++,
-        ...(o.comment === undefined ? {} : { comment: o.comment }),
       };
       const t: FTable = { table, chains: new Map(), sets: new Map(), chainRefs: new Map(), setRefs: new Map(), handles: { next: 1 } };
       this.#owned.add(t);
@@ -474,7 +474,7 @@ export class FakeRuleset {
         name,
         handle: t.handles.next++,
         ...(o.type === undefined ? {} : { type: o.type, hook: o.hook, prio: o.prio, policy: o.policy ?? 'accept' }),
-        ...(o.comment === undefined ? {} : { comment: o.comment }),
+        // No comment: nft 1.0.6's JSON parser ignores a chain's comment (and its JSON listing would not show it).
       };
       const c: FChain = { chain, rules: [] };
       this.#owned.add(c);
@@ -626,7 +626,8 @@ export class FakeRuleset {
           JSON.stringify(keyParts((existing.set as MapObject).map)) === JSON.stringify(keyParts(o.map));
         if (!same) throw new Refused('EEXIST', `${existing.kind} ${name} exists with another type`);
       } else {
-        const { elem: _elem, ...def } = o;
+        // nft 1.0.6's JSON parser ignores a set's comment: the kernel never gets it.
+        const { elem: _elem, comment: _comment, ...def } = o;
         const set = { ...def, name, handle: t.handles.next++ } as SetObject | MapObject;
         const s: FSet = { kind, set, elements: new Map() };
         this.#owned.add(s);

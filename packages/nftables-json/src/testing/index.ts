@@ -3,3 +3,4 @@ export { fakeNftClient } from './fake-client.ts';
 export type { FakeNftClient, FakeNftClientOptions } from './fake-client.ts';
 export { FakeRuleset } from './fake-ruleset.ts';
 export type { FakeStats } from './fake-ruleset.ts';
+export { normalizeTextListing } from './text-listing.ts';

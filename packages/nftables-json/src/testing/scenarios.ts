@@ -171,6 +171,20 @@ export const SCENARIOS: readonly Scenario[] = [
     ok: [true, true, false],
   },
   {
+    name: 'table, chain, set and map comments are not stored (nft 1.0.6 JSON ignores them); rule and element comments are',
+    txs: [
+      doc(
+        { add: { table: { ...tbl, comment: 'table comment' } } },
+        { add: { chain: { ...at, name: 'c', comment: 'chain comment' } } },
+        { add: { set: { ...at, name: 'cs', type: 'ipv4_addr', comment: 'set comment' } } },
+        { add: { map: { ...at, name: 'cm', type: 'ipv4_addr', map: 'verdict', comment: 'map comment' } } },
+        { add: elem('cs', { elem: { val: '10.0.0.1', comment: 'element comment' } }) },
+        { add: { rule: { ...at, chain: 'c', expr: [{ counter: null }], comment: 'rule comment' } } },
+      ),
+    ],
+    ok: [true],
+  },
+  {
     name: 'rules are placed by index (add after, insert before) and by handle (insert before)',
     txs: [
       doc(...base, { add: { rule: { ...at, chain: 'svc', expr: [{ counter: null }], comment: 'a' } } }, { add: { rule: { ...at, chain: 'svc', expr: [{ counter: null }], comment: 'c' } } }),
