@@ -6,7 +6,7 @@ import { netnsSupport, withNetns } from '@kproxy/netns';
 import type { Netns } from '@kproxy/netns';
 import { nftables } from '@kproxy/nftables-json';
 import fc from 'fast-check';
-import { nodeArb, nodeToV6, portToV6, servicePortsArb } from '../test/arbitraries.ts';
+import { hostileStateArb, nodeToV6, portToV6, servicePortsArb } from '../test/arbitraries.ts';
 import { loadFixtures } from '../test/fixtures.ts';
 import { nftablesBackend } from './backend.ts';
 import { render } from './render.ts';
@@ -186,10 +186,8 @@ maybe('nftables backend on the real kernel', () => {
     await withNetns(async (ns) => {
       const client = nftables({ executor: ns.executor });
       await fc.assert(
-        fc.asyncProperty(servicePortsArb(8, true), nodeArb, fc.boolean(), async (ports4, node4, six) => {
-          const nodeCtx = six ? nodeToV6(node4) : node4;
-          const ports = six ? ports4.map(portToV6) : ports4;
-          const r = render(stateOf(ports, nodeCtx), undefined, { serviceCIDRs: [six ? 'fd00:ac:1e::/112' : '172.30.0.0/16'] });
+        fc.asyncProperty(hostileStateArb, async ({ state, serviceCIDRs }) => {
+          const r = render(state, undefined, { serviceCIDRs });
           expect(r.transaction.error).toBeUndefined();
           await client.check(r.transaction);
         }),

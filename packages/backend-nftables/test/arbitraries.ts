@@ -1,7 +1,7 @@
-import type { Endpoint, NodeContext, Protocol, ServicePort } from '@kproxy/api';
+import type { Endpoint, NodeContext, Protocol, ProxyState, ServicePort } from '@kproxy/api';
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
-import { ep, node, svcPort } from '../src/testing/index.ts';
+import { ep, node, stateOf, svcPort } from '../src/testing/index.ts';
 
 /** fast-check arbitraries of service ports and states, ordinary and hostile. */
 
@@ -135,3 +135,14 @@ export function nodeToV6(n: NodeContext): NodeContext {
     localDetector: det.mode === 'ClusterCIDR' || det.mode === 'NodeCIDR' ? { ...det, cidrs: det.cidrs.map(v6) } : det,
   };
 }
+
+/**
+ * A random state with hostile names (up to eight ports, any detector and node-port mode), IPv4 or its IPv6
+ * twin, with the service CIDR option of that family: what the kernel tests render and load.
+ */
+export const hostileStateArb: fc.Arbitrary<{ state: ProxyState; serviceCIDRs: string[] }> = fc
+  .tuple(servicePortsArb(8, true), nodeArb, fc.boolean())
+  .map(([ports4, node4, six]) => ({
+    state: stateOf(six ? ports4.map(portToV6) : ports4, six ? nodeToV6(node4) : node4),
+    serviceCIDRs: [six ? 'fd00:ac:1e::/112' : '172.30.0.0/16'],
+  }));
