@@ -1,5 +1,6 @@
 import type { Command, CommandVerb, ObjectKind } from './schema.ts';
 import { COMMAND_VERBS, FAMILIES, HOOKS } from './schema.ts';
+import { isRecord, isUint, soleKey } from './shape.ts';
 
 /**
  * Static checks of one command: what nft or the kernel would refuse regardless of the current ruleset
@@ -61,25 +62,6 @@ function commentProblem(c: unknown): string | undefined {
   if (c.includes('\u0000')) return 'comment contains a NUL character';
   if (tooLong(c, MAX_COMMENT_BYTES)) return `comment is longer than ${MAX_COMMENT_BYTES} bytes`;
   return undefined;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** The key of a one-key object, '' when it has none, undefined when it has several (no array allocated). */
-function soleKey(o: Record<string, unknown>): string | undefined {
-  let k = '';
-  let n = 0;
-  for (const key in o) {
-    if (++n > 1) return undefined;
-    k = key;
-  }
-  return k;
-}
-
-function isUint(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
 function typeProblem(t: unknown, what: string): string | undefined {
@@ -226,7 +208,7 @@ export function commandProblem(cmd: Command | unknown, valid?: WeakSet<object>):
   const verb = first as CommandVerb;
   const inner = cmd[verb];
   const kind = isRecord(inner) ? soleKey(inner) : undefined;
-  if (!isRecord(inner) || kind === undefined || kind === '') return `${verb} must name exactly one object`;
+  if (!isRecord(inner) || kind === undefined) return `${verb} must name exactly one object`;
   if (!ALLOWED[verb].has(kind)) return `cannot ${verb} a ${kind}`;
   if (kind === 'ruleset' || kind === 'tables') return undefined;
   const o = inner[kind];

@@ -3,6 +3,7 @@ import type { Command, NftablesDocument } from './schema.ts';
 import { documentOf } from './transaction.ts';
 import type { Transaction } from './transaction.ts';
 import { NFT_KEYWORDS } from './wire-keywords.ts';
+import { isRecord, isUint, soleKey } from './shape.ts';
 
 /**
  * The text wire: a strict serializer of an nftables JSON document into nft's native syntax, one command per
@@ -43,14 +44,6 @@ function fail(message: string): never {
 function show(v: unknown): string {
   const s = JSON.stringify(v) ?? String(v);
   return s.length > 120 ? `${s.slice(0, 120)}...` : s;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function isUint(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
 /** Refuses a body with a key outside `allowed` (nft's JSON parser might read it, so the text must not drop it). */
@@ -131,16 +124,6 @@ function flagList(v: unknown, allowed: ReadonlySet<string>, what: string): strin
 
 // ---------------------------------------------------------------------------------------------------------
 // Expressions
-
-/** The single key of an expression or statement object, or undefined. */
-function soleKey(o: Record<string, unknown>): string | undefined {
-  let k: string | undefined;
-  for (const key in o) {
-    if (k !== undefined) return undefined;
-    k = key;
-  }
-  return k;
-}
 
 const PAYLOAD_FIELDS: Readonly<Record<string, ReadonlySet<string>>> = {
   ip: keys('saddr', 'daddr', 'protocol', 'ttl', 'length', 'id', 'version', 'hdrlength', 'dscp', 'ecn', 'checksum'),
