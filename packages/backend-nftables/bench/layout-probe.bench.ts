@@ -16,30 +16,18 @@ import path from 'node:path';
 import { createNetns } from '@kproxy/netns';
 import type { Netns } from '@kproxy/netns';
 import { nftScript } from '@kproxy/nftables-json';
-import type { ProxyState, ServicePort } from '@kproxy/api';
+import type { ProxyState } from '@kproxy/api';
 import { render } from '../src/render.ts';
-import { ep, node, stateOf, svcPort } from '../src/testing/index.ts';
+import { benchState, clusterIPOf, endpointIPOf } from './cluster.ts';
 import { probe, quiet, timed } from './measure.ts';
 
 const SERVICES = Math.min(Number(process.argv[2] ?? 10_000), 50_000);
 const ENDPOINTS = 10;
 const REPS = 5;
 
-const ipOf = (base: number, i: number): string => `${base}.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-const vipOf = (i: number): string => ipOf(172, 0x100000 + i);
-const endpointOf = (i: number, j: number): string => ipOf(10, 1 + i * ENDPOINTS + j);
-
-function service(i: number): ServicePort {
-  const eps = [];
-  for (let j = 0; j < ENDPOINTS; j++) eps.push(ep(endpointOf(i, j), 8080));
-  return svcPort({ ns: `ns${i % 100}`, svc: `svc${i}`, portName: 'http', clusterIP: vipOf(i), port: 80, eps });
-}
-
-function stateOfServices(from: number, to: number): ProxyState {
-  const ports: ServicePort[] = [];
-  for (let i = from; i < to; i++) ports.push(service(i));
-  return stateOf(ports, node({ nodePortAddresses: { kind: 'all' } }));
-}
+const vipOf = clusterIPOf;
+const endpointOf = (i: number, j: number): string => endpointIPOf(i, j, ENDPOINTS);
+const stateOfServices = (n: number): ProxyState => benchState(n, { perService: ENDPOINTS });
 
 /** The data-map probe's lines for service `i`: its key in `svc-10` and its endpoint slots. */
 function dataMapService(i: number): string[] {
@@ -75,14 +63,14 @@ try {
 
   // This backend's layout: the cold load, then each probe adds one more service (the backend's partial render
   // of exactly that change) in a fresh batch.
-  const state = stateOfServices(0, SERVICES);
+  const state = stateOfServices(SERVICES);
   const full = render(state);
   const chainsCold = file('chains.nft', nftScript(full.transaction));
   // Partial renders need the memo of the state they start from: render the intermediate states once each.
   const chainsAddFiles: string[] = [];
   let memo = full.memo;
   for (let k = 0; k < REPS; k++) {
-    const next = stateOfServices(0, SERVICES + k + 1);
+    const next = stateOfServices(SERVICES + k + 1);
     const partial = render(next, memo);
     chainsAddFiles.push(file(`chains-add-${k}.nft`, nftScript(partial.transaction)));
     memo = partial.memo;

@@ -12,27 +12,15 @@ import { spawnExecutor } from '@kproxy/exec';
 import { nftables, nftScript, Transaction } from '@kproxy/nftables-json';
 import { nftablesBackend } from '../src/index.ts';
 import { render } from '../src/render.ts';
-import { ep, node, stateOf, svcPort } from '../src/testing/index.ts';
+import { ep, svcPort } from '../src/testing/index.ts';
+import { benchService, benchState, ipOf } from './cluster.ts';
 import { ms, probe, quiet, timed } from './measure.ts';
 
 const SERVICES = Math.min(Number(process.argv[2] ?? 10_000), 50_000);
 const ENDPOINTS = Math.min(Number(process.argv[3] ?? 10), 50);
 
-function ipOf(base: number, i: number): string {
-  return `${base}.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-}
-
-function service(i: number, gen = 0): ServicePort {
-  const eps = [];
-  for (let j = 0; j < ENDPOINTS; j++) eps.push(ep(ipOf(10, 1 + i * ENDPOINTS + j + gen * 7), 8080));
-  return svcPort({ ns: `ns${i % 100}`, svc: `svc${i}`, portName: 'http', clusterIP: ipOf(172, 0x100000 + i), port: 80, eps, ...(i % 10 === 0 ? { nodePort: 30000 + (i / 10) } : {}) });
-}
-
-function stateWith(n: number): ProxyState {
-  const ports: ServicePort[] = [];
-  for (let i = 0; i < n; i++) ports.push(service(i));
-  return stateOf(ports, node({ nodePortAddresses: { kind: 'all' } }));
-}
+const service = (i: number, gen = 0): ServicePort => benchService(i, { perService: ENDPOINTS, gen, nodePorts: true });
+const stateWith = (n: number): ProxyState => benchState(n, { perService: ENDPOINTS, nodePorts: true });
 
 /**
  * The machine is shared, so wall-clock times swing with other load: every nft run also reports its CPU time
