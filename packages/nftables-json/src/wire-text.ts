@@ -219,13 +219,7 @@ function selector(e: unknown, withMap = false): string {
     }
     case 'concat': {
       if (!Array.isArray(v) || v.length < 2) fail('a concatenation needs at least two expressions');
-      let out = '';
-      for (let i = 0; i < v.length; i++) {
-        const x: unknown = v[i];
-        if (isRecord(x) && 'concat' in x) fail('nested concatenations cannot be written');
-        out += i === 0 ? selector(x) : ` . ${selector(x)}`;
-      }
-      return out;
+      return concatenation(v, (x) => selector(x));
     }
     case 'map': {
       if (!withMap || b === undefined) break;
@@ -277,6 +271,17 @@ function atom(v: unknown, rhs: boolean): string {
   return fail(`expected a value, got ${show(v)}`);
 }
 
+/** The parts of a concatenation joined by ` . `, each written by `part` (nft has no nested concatenations). */
+function concatenation(parts: readonly unknown[], part: (x: unknown) => string): string {
+  let out = '';
+  for (let i = 0; i < parts.length; i++) {
+    const x = parts[i];
+    if (isRecord(x) && 'concat' in x) fail('nested concatenations cannot be written');
+    out += i === 0 ? part(x) : ` . ${part(x)}`;
+  }
+  return out;
+}
+
 /** A value on a right-hand side: an immediate, prefix, range, or a concatenation of those. */
 function value(v: unknown): string {
   if (typeof v === 'string' || typeof v === 'number') return atom(v, true);
@@ -296,13 +301,7 @@ function value(v: unknown): string {
     }
     case 'concat': {
       if (!Array.isArray(body) || body.length < 2) break;
-      let out = '';
-      for (let i = 0; i < body.length; i++) {
-        const x: unknown = body[i];
-        if (isRecord(x) && 'concat' in x) fail('nested concatenations cannot be written');
-        out += i === 0 ? value(x) : ` . ${value(x)}`;
-      }
-      return out;
+      return concatenation(body, value);
     }
   }
   return fail(`expected a value, got ${show(v)}`);
