@@ -78,6 +78,22 @@ describe('nftables() client', () => {
     }
   });
 
+  it('refuses to send a set declared by typeof as JSON (nft 1.0.6 cannot read it), sending nothing', async () => {
+    const exec = scriptedExecutor();
+    const withTypeof = tx().add({
+      map: {
+        name: 'eps',
+        type: ['ipv4_addr', 'integer'],
+        map: 'ipv4_addr',
+        typeof: { key: { concat: [{ payload: { protocol: 'ip', field: 'daddr' } }, { numgen: { mode: 'random', mod: 1 } }] }, data: { payload: { protocol: 'ip', field: 'daddr' } } },
+      },
+    });
+    await expect(nftables({ executor: exec, wire: 'json' }).apply(withTypeof)).rejects.toMatchObject({ name: 'InvalidCommandError', index: 2 });
+    expect(exec.calls).toHaveLength(0);
+    await nftables({ executor: exec }).apply(withTypeof);
+    expect(exec.calls[0]?.args[0]).toContain('add map ip kube-proxy eps { typeof ip daddr . numgen random mod 1 : ip daddr; }');
+  });
+
   it('sends nothing for an empty transaction and refuses an invalid one', async () => {
     const exec = scriptedExecutor();
     const client = nftables({ executor: exec });

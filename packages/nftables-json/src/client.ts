@@ -11,6 +11,16 @@ import { documentOf } from './transaction.ts';
 import type { Transaction } from './transaction.ts';
 import { scriptBytes } from './wire-text.ts';
 
+/** The first command of a document that declares a set or map by `typeof` (a kproxy extension), if any. */
+function typeofDeclaration(doc: NftablesDocument): { index: number; name: string } | undefined {
+  for (const [index, c] of doc.nftables.entries()) {
+    const body = 'add' in c ? c.add : 'create' in c ? c.create : undefined;
+    const s = body !== undefined && ('set' in body ? body.set : 'map' in body ? body.map : undefined);
+    if (s && s.typeof !== undefined) return { index, name: s.name };
+  }
+  return undefined;
+}
+
 /** How a batch travels to nft: its native syntax (`nft -f`) or its JSON (`nft -j -f`). */
 export type NftWire = 'text' | 'json';
 
@@ -197,6 +207,15 @@ export function nftables(options: NftablesOptions): NftClient {
         // Valid, but not expressible in nft's text syntax with the same meaning: JSON carries it verbatim.
         if (!(err instanceof InvalidCommandError)) throw err;
         wire = 'json';
+      }
+    }
+    if (wire === 'json') {
+      const declared = typeofDeclaration(doc);
+      if (declared !== undefined) {
+        throw new InvalidCommandError(
+          `set ${JSON.stringify(declared.name)} is declared by typeof, which only the text wire can send (nft 1.0.6's JSON parser cannot)`,
+          declared.index,
+        );
       }
     }
     payload ??= JSON.stringify(doc);

@@ -68,6 +68,7 @@ export type {
   SetExpr,
   SetFlag,
   SetKeyType,
+  SetTypeof,
   SetObject,
   SetPolicy,
   SetStmt,

@@ -103,6 +103,20 @@ export interface SetObject {
   readonly 'gc-interval'?: number;
   readonly size?: number;
   readonly comment?: string;
+  /**
+   * kproxy extension, not libnftables JSON: declare the key (and a map's data) by example expressions, as
+   * nft's `typeof` does. Needed when a key part has no sized type name, e.g. `numgen` (an `integer`), which
+   * neither a `type` declaration nor nft 1.0.6's JSON parser can express. Only the text wire can send it;
+   * `type` (and `map`) must still be given, as nft lists them (`integer` for `numgen`), for the fake, the
+   * validator and comparisons with listings.
+   */
+  readonly typeof?: SetTypeof;
+}
+
+/** A set's key (and map data) declared by expressions: `typeof ip daddr . numgen random mod 1 : ip daddr`. */
+export interface SetTypeof {
+  readonly key: Expression;
+  readonly data?: Expression;
 }
 
 /** `{"map": ...}`: a set whose elements map keys to data (`map`), e.g. `verdict` or `ipv4_addr . inet_service`. */

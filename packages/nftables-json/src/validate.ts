@@ -276,6 +276,13 @@ export function commandProblem(cmd: Command | unknown, valid?: WeakSet<object>):
           const m = typeProblem(o['map'], 'map data type');
           if (m) return m;
         }
+        if (o['typeof'] !== undefined) {
+          const d = o['typeof'];
+          if (!isRecord(d) || d['key'] === undefined) return 'typeof needs a key expression';
+          if ((d['data'] !== undefined) !== (kind === 'map')) return 'typeof has data exactly when it declares a map';
+          const p = expressionProblem(d['key']) ?? (d['data'] === undefined ? undefined : expressionProblem(d['data']));
+          if (p) return p;
+        }
       }
       const flags = o['flags'] === undefined ? [] : Array.isArray(o['flags']) ? o['flags'] : [o['flags']];
       for (const f of flags) {

@@ -54,6 +54,21 @@ describe('nftScript (the text wire)', () => {
     expect(lines).toContain('add element ip kp allowed-sources { "203.0.113.0"/24 }');
   });
 
+  it('writes a set declared by typeof (a kproxy extension) as nft typeof, and checks its shape', () => {
+    const daddr = { payload: { protocol: 'ip', field: 'daddr' } } as const;
+    const dport = { payload: { protocol: 'tcp', field: 'dport' } } as const;
+    const slot = { numgen: { mode: 'random', mod: 1, offset: 0 } } as const;
+    const map = (typeOf: unknown) =>
+      doc({ add: { map: { ...at, name: 'eps', type: ['ipv4_addr', 'inet_service', 'integer'], map: ['ipv4_addr', 'inet_service'], typeof: typeOf } } } as unknown as Command);
+    expect(line(map({ key: { concat: [daddr, dport, slot] }, data: { concat: [daddr, dport] } }))).toBe(
+      'add map ip kp eps { typeof ip daddr . tcp dport . numgen random mod 1 offset 0 : ip daddr . tcp dport; }',
+    );
+    refuses(map({ key: { concat: [daddr, dport, slot] } }));
+    refuses(map({ key: daddr, data: daddr, extra: 1 }));
+    refuses(map('ip daddr'));
+    refuses(doc({ add: { set: { ...at, name: 's', type: 'ipv4_addr', typeof: { key: daddr, data: daddr } } } } as unknown as Command));
+  });
+
   it('writes every document of the zoo', () => {
     for (const z of WIRE_ZOO) for (const d of z.docs) expect(nftScript(d).split('\n')).toHaveLength(d.nftables.length + 1);
     const zoo = WIRE_ZOO.flatMap((z) => z.docs.map((d) => nftScript(d))).join('');

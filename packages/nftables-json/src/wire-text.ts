@@ -560,7 +560,8 @@ function setStatementElement(e: unknown): string {
 const K_TABLE = keys('family', 'name', 'handle', 'comment');
 const K_CHAIN = keys('family', 'table', 'name', 'handle', 'type', 'hook', 'prio', 'dev', 'policy', 'comment');
 const K_RULE = keys('family', 'table', 'chain', 'expr', 'handle', 'index', 'comment');
-const K_SET = keys('family', 'table', 'name', 'handle', 'type', 'map', 'policy', 'flags', 'elem', 'timeout', 'gc-interval', 'size', 'comment');
+const K_SET = keys('family', 'table', 'name', 'handle', 'type', 'map', 'policy', 'flags', 'elem', 'timeout', 'gc-interval', 'size', 'comment', 'typeof');
+const K_TYPEOF = keys('key', 'data');
 const K_ELEMENT = keys('family', 'table', 'name', 'elem');
 const SET_FLAGS = keys('constant', 'interval', 'timeout');
 const CHAIN_TYPES = keys('filter', 'nat', 'route');
@@ -644,8 +645,19 @@ function setCommand(verb: string, kind: 'set' | 'map', o: Record<string, unknown
   const head = `${verb} ${kind} ${family(o['family'])} ${ident(o['table'], 'table name')} ${nameOrHandle(o, verb, kind)}`;
   if (verb !== 'add' && verb !== 'create') return head;
   if (kind === 'set' && o['map'] !== undefined) fail('a set has no map data type');
-  let block = ` type ${dataType(o['type'], `${kind} type`)}`;
-  if (kind === 'map') block += ` : ${dataType(o['map'], 'map data type')}`;
+  let block: string;
+  const byExample = o['typeof'];
+  if (byExample !== undefined) {
+    // `type`/`map` (as nft lists them) are not written: the expressions declare the same key and data.
+    if (!isRecord(byExample)) fail(`typeof ${show(byExample)} cannot be written`);
+    onlyKeys(byExample, K_TYPEOF, 'typeof');
+    if ((byExample['data'] !== undefined) !== (kind === 'map')) fail('typeof has data exactly when it declares a map');
+    block = ` typeof ${selector(byExample['key'])}`;
+    if (kind === 'map') block += ` : ${selector(byExample['data'])}`;
+  } else {
+    block = ` type ${dataType(o['type'], `${kind} type`)}`;
+    if (kind === 'map') block += ` : ${dataType(o['map'], 'map data type')}`;
+  }
   block += ';';
   // nft 1.0.6's JSON parser ignores set flags given as one string (it reads arrays only): refuse that form.
   if (typeof o['flags'] === 'string') fail('set flags given as a string (nft 1.0.6 JSON ignores them) cannot be written');

@@ -626,8 +626,9 @@ export class FakeRuleset {
           JSON.stringify(keyParts((existing.set as MapObject).map)) === JSON.stringify(keyParts(o.map));
         if (!same) throw new Refused('EEXIST', `${existing.kind} ${name} exists with another type`);
       } else {
-        // nft 1.0.6's JSON parser ignores a set's comment: the kernel never gets it.
-        const { elem: _elem, comment: _comment, ...def } = o;
+        // nft 1.0.6's JSON parser ignores a set's comment: the kernel never gets it. A `typeof` declaration
+        // lists as its `type` (and `map`), which the command carries too.
+        const { elem: _elem, comment: _comment, typeof: _typeof, ...def } = o;
         const set = { ...def, name, handle: t.handles.next++ } as SetObject | MapObject;
         const s: FSet = { kind, set, elements: new Map() };
         this.#owned.add(s);
