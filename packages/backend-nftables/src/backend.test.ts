@@ -30,8 +30,20 @@ describe('nftablesBackend over the fake', () => {
     expect(client.stats.lists).toBe(1);
   });
 
-  it('deletes the chains of a removed service in a second transaction', async () => {
+  it('removes a plain service (data maps) in one transaction', async () => {
     const { client, backend } = setup();
+    await backend.sync(stateOf([s1, s2]));
+    const before = client.stats.applies;
+    await backend.sync(stateOf([s1]));
+    expect(client.stats.applies).toBe(before + 1);
+    const dump = JSON.stringify(client.ruleset.dump());
+    expect(dump).not.toContain('172.30.0.42');
+    expect(dump).toContain('172.30.0.41');
+  });
+
+  it('deletes the chains of a removed service in a second transaction', async () => {
+    const client = fakeNftClient();
+    const backend = nftablesBackend({ client: () => client, dataMaps: false })(components);
     await backend.sync(stateOf([s1, s2]));
     const before = client.stats.applies;
     await backend.sync(stateOf([s1]));

@@ -52,7 +52,9 @@ export function nftablesBackend(options: NftablesBackendOptions = {}): BackendFa
       ? options.client(components)
       : nftables({ executor: components.executor, ...(options.nftPath ? { nftPath: options.nftPath } : {}), ...(options.wire ? { wire: options.wire } : {}) });
     const log = components.logger.child({ backend: 'nftables' });
-    const renderOpts: NftablesRenderOptions = { table: options.table, serviceCIDRs: options.serviceCIDRs };
+    // The data maps are declared by `typeof`, which only the text wire can send.
+    const dataMaps = options.wire === 'json' ? false : options.dataMaps;
+    const renderOpts: NftablesRenderOptions = { table: options.table, serviceCIDRs: options.serviceCIDRs, ...(dataMaps === false ? { dataMaps } : {}) };
     let memo: RenderMemo | undefined;
     let needFull = true;
     // Set after a failure: the next full sync reads every rule.

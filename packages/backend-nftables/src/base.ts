@@ -4,6 +4,7 @@ import { isFamilyIP } from './context.ts';
 import {
   concat,
   ctStateNew,
+  dnatMap,
   ctStatusDnat,
   daddr,
   fibLocal,
@@ -12,12 +13,13 @@ import {
   l4proto,
   mark,
   match,
+  numgen,
   prefix,
   saddr,
   thDport,
   vmap,
 } from './exprs.ts';
-import { CHAIN, SET } from './names.ts';
+import { CHAIN, countedSet, SET } from './names.ts';
 import type { ChainSpec, ElementSpec, SetSpec } from './ruleset.ts';
 
 /** The fixed part of the ruleset: base chains, dispatch chains, maps and the node-level elements. */
@@ -77,20 +79,82 @@ export function baseObjects(ctx: RenderContext): BaseObjects {
     { name: SET.serviceIPs, type: addrPortType, map: 'verdict', comment: 'ClusterIP, ExternalIP and LoadBalancer IP traffic' },
     { name: SET.serviceNodePorts, type: ['inet_proto', 'inet_service'], map: 'verdict', comment: 'NodePort traffic' },
     { name: SET.firewallIPs, type: addrPortType, map: 'verdict', comment: 'destinations subject to LoadBalancerSourceRanges' },
-    { name: SET.noEndpointServices, type: addrPortType, map: 'verdict', comment: 'service IPs with no usable endpoints' },
-    { name: SET.noEndpointNodePorts, type: ['inet_proto', 'inet_service'], map: 'verdict', comment: 'node ports with no usable endpoints' },
+    { name: SET.noEndpointServices, type: addrPortType, comment: 'service IPs with no usable endpoints' },
+    { name: SET.noEndpointNodePorts, type: ['inet_proto', 'inet_service'], comment: 'node ports with no usable endpoints' },
     { name: SET.hairpin, type: [ctx.addrType, ctx.addrType], comment: 'endpoint . endpoint pairs to masquerade (hairpin)' },
   ];
+
+  // Data-map dispatch (ports with 1 to dataMapLimit endpoints): for each count n, one static rule per kind of
+  // entry point matches the keys in a plain set and DNATs through a data map keyed on the key plus a
+  // `numgen random mod n` slot. A port added, changed or removed is then set and map elements only: no
+  // chain, no rule, so no kernel table validation at commit.
+  const clusterRules: Statement[][] = [];
+  const externalRules: Statement[][] = [];
+  const nodePortDataMapRules: Statement[][] = [];
+  if (ctx.dataMapLimit > 0) {
+    const slot = numgen(1);
+    // The declarations say `tcp dport` where the rules say `th dport` (the same type, inet_service): nft 1.0.6
+    // reads `... th dport` map data back from a map's typeof as "conflicting protocols specified: ip vs. th",
+    // so any later transaction adding a rule that uses the map would fail.
+    const portType: Expression = { payload: { protocol: 'tcp', field: 'dport' } };
+    sets.push(
+      {
+        name: SET.serviceEndpoints,
+        type: [...addrPortType, 'integer'],
+        map: [ctx.addrType, 'inet_service'],
+        typeof: { key: concat(daddr(a), l4proto, portType, slot), data: concat(daddr(a), portType) },
+        comment: 'service IP . protocol . port . slot : endpoint . port',
+      },
+      {
+        name: SET.nodePortEndpoints,
+        type: ['inet_proto', 'inet_service', 'integer'],
+        map: [ctx.addrType, 'inet_service'],
+        typeof: { key: concat(l4proto, portType, slot), data: concat(daddr(a), portType) },
+        comment: 'protocol . node port . slot : endpoint . port',
+      },
+    );
+    const markIt: Statement = { mangle: { key: mark, value: { '|': [mark, ctx.mark] } } };
+    // nft 1.0.6 gives the first rule of a batch that uses a map declared with `... tcp dport` data a hidden
+    // `meta l4proto tcp` dependency. So the first rule using each map, in any batch that writes the chain,
+    // is a TCP-only copy of the one-endpoint rule: the dependency changes nothing there, and the rules after
+    // it (UDP and SCTP included) are written as meant.
+    const tcpOnly = match(l4proto, 'tcp');
+    clusterRules.push([tcpOnly, match(svcKey, `@${countedSet.clusterIPs(1)}`), dnatMap(a, concat(daddr(a), l4proto, thDport, numgen(1)), SET.serviceEndpoints)]);
+    nodePortDataMapRules.push([
+      tcpOnly,
+      match(npKey, `@${countedSet.nodePorts(1)}`),
+      markIt,
+      dnatMap(a, concat(l4proto, thDport, numgen(1)), SET.nodePortEndpoints),
+    ]);
+    for (let n = 1; n <= ctx.dataMapLimit; n++) {
+      sets.push({ name: countedSet.clusterIPs(n), type: addrPortType, comment: `ClusterIPs with ${n} endpoint(s)` });
+      sets.push({ name: countedSet.externalIPs(n), type: addrPortType, comment: `external and LB IPs with ${n} endpoint(s)` });
+      sets.push({ name: countedSet.nodePorts(n), type: ['inet_proto', 'inet_service'], comment: `node ports with ${n} endpoint(s)` });
+      const svcDnat = dnatMap(a, concat(daddr(a), l4proto, thDport, numgen(n)), SET.serviceEndpoints);
+      clusterRules.push([match(svcKey, `@${countedSet.clusterIPs(n)}`), svcDnat]);
+      externalRules.push([match(svcKey, `@${countedSet.externalIPs(n)}`), markIt, svcDnat]);
+      nodePortDataMapRules.push([
+        match(npKey, `@${countedSet.nodePorts(n)}`),
+        markIt,
+        dnatMap(a, concat(l4proto, thDport, numgen(n)), SET.nodePortEndpoints),
+      ]);
+    }
+  }
 
   const masqCluster: Statement[][] = ctx.node.masqueradeAll
     ? [[match(daddr(a), `@${SET.clusterIPs}`), jump(CHAIN.markForMasquerade)]]
     : podTrafficMatches(ctx, true).map((m) => [match(daddr(a), `@${SET.clusterIPs}`), ...m, jump(CHAIN.markForMasquerade)]);
 
-  const services: Statement[][] = [...masqCluster, [vmap(svcKey, SET.serviceIPs)]];
-  if (nodePortDst) services.push([...nodePortDst, vmap(npKey, SET.serviceNodePorts)]);
+  const services: Statement[][] = [...masqCluster, [vmap(svcKey, SET.serviceIPs)], ...clusterRules, ...externalRules];
+  if (nodePortDst) {
+    if (nodePortDataMapRules.length === 0) services.push([...nodePortDst, vmap(npKey, SET.serviceNodePorts)]);
+    else services.push([...nodePortDst, jump(CHAIN.nodePorts)]);
+  }
 
-  const endpointsCheck: Statement[][] = [[vmap(svcKey, SET.noEndpointServices)]];
-  if (nodePortDst) endpointsCheck.push([...nodePortDst, vmap(npKey, SET.noEndpointNodePorts)]);
+  // No usable endpoint: REJECT (in the filter hooks: nat chains cannot reject). Plain sets, so that a port
+  // losing its last endpoint is an element, not a verdict that makes the kernel validate the table.
+  const endpointsCheck: Statement[][] = [[match(svcKey, `@${SET.noEndpointServices}`), { reject: null }]];
+  if (nodePortDst) endpointsCheck.push([...nodePortDst, match(npKey, `@${SET.noEndpointNodePorts}`), { reject: null }]);
   // Like kube-proxy's nftables mode: an unknown port or protocol on an allocated ClusterIP is rejected.
   endpointsCheck.push([match(daddr(a), `@${SET.clusterIPs}`), { reject: null }]);
   for (const cidr of ctx.serviceCIDRs) endpointsCheck.push([match(daddr(a), prefix(cidr)), { drop: null }]);
@@ -119,8 +183,10 @@ export function baseObjects(ctx: RenderContext): BaseObjects {
         [{ masquerade: { flags: ['fully-random'] } }],
       ],
     },
-    { name: CHAIN.rejectChain, rules: [[{ reject: null }]] },
   ];
+  if (nodePortDst && nodePortDataMapRules.length > 0) {
+    chains.push({ name: CHAIN.nodePorts, rules: [[vmap(npKey, SET.serviceNodePorts)], ...nodePortDataMapRules] });
+  }
 
   const elements: ElementSpec[] = [];
   const npa = ctx.node.nodePortAddresses;

@@ -1,4 +1,5 @@
 import type { ElementSpec } from './ruleset.ts';
+import { claimGroup } from './names.ts';
 import { elementId, elementVid } from './ruleset.ts';
 
 /** One service port's claim on a map or set element. */
@@ -10,14 +11,14 @@ export interface Claim {
   readonly vid: string;
 }
 
-/** The identity of an element across sets. */
+/** The identity of an element across sets: its key within its claim group (see `claimGroup`). */
 export function claimKey(e: ElementSpec): string {
-  return `${e.set}\u0000${elementId(e.key)}`;
+  return `${claimGroup(e.set)}\u0000${elementId(e.key)}`;
 }
 
-/** A claim of `element` by `port`. */
+/** A claim of `element` by `port`. Its `vid` names the set too: a key may move between sets of its group. */
 export function claimOf(port: string, element: ElementSpec): Claim {
-  return { port, element, vid: elementVid(element) };
+  return { port, element, vid: `${element.set}\u0000${elementVid(element)}` };
 }
 
 /**

@@ -20,7 +20,7 @@ const EXTERNAL = '203.0.113.5';
 
 type Send = (p: Partial<Packet> & Pick<Packet, 'src' | 'dst' | 'dport'>) => Promise<Trace>;
 
-async function world(
+async function worldOf(
   ports: readonly ServicePort[],
   nodeCtx: NodeContext = node(),
   options: NftablesBackendOptions = {},
@@ -36,7 +36,13 @@ async function world(
 
 const eps = (t: Trace) => t.endpoints.map((e) => `${e.ip}:${e.port}`).sort();
 
-describe('conformance through the tracer over the fake', () => {
+// Both layouts: data maps for the ports that can use them (the default), and a chain per service port for all.
+describe.each([
+  ['data maps', {}],
+  ['chains only', { dataMaps: false }],
+] as [string, NftablesBackendOptions][])('conformance through the tracer over the fake (%s)', (_layout, layout) => {
+  const world = (ports: readonly ServicePort[], nodeCtx: NodeContext = node(), options: NftablesBackendOptions = {}, client?: FakeNftClient) =>
+    worldOf(ports, nodeCtx, { ...layout, ...options }, client);
   const svc1 = svcPort({ eps: [ep('10.180.0.1', 80), ep('10.180.0.2', 80, { isLocal: true })] });
 
   it('ClusterIP: DNAT to every endpoint; pods not masqueraded, node and outside masqueraded', async () => {

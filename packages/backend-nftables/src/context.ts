@@ -1,5 +1,6 @@
 import { ConfigError } from '@kproxy/api';
 import type { NodeContext, ProxyState } from '@kproxy/api';
+import { NFT_KEYWORDS } from '@kproxy/nftables-json';
 import ipaddr from 'ipaddr.js';
 import type { AddrProto } from './exprs.ts';
 import { DEFAULT_TABLE, tableFamily } from './names.ts';
@@ -13,7 +14,15 @@ export interface NftablesRenderOptions {
    * kube-proxy's nftables mode); without them, such packets are left alone.
    */
   readonly serviceCIDRs?: readonly string[];
+  /**
+   * Dispatch service ports with few endpoints through data maps instead of per-port chains (default true;
+   * see the README, "Ruleset layout"). Needs the text wire: nft 1.0.6 cannot declare the maps in JSON.
+   */
+  readonly dataMaps?: boolean;
 }
+
+/** Most endpoints a port may have and still be dispatched through the data maps (one static rule per count). */
+export const DATA_MAP_MAX_ENDPOINTS = 16;
 
 /** Everything the renderer derives once per state from the node context and options. */
 export interface RenderContext {
@@ -27,6 +36,8 @@ export interface RenderContext {
   readonly serviceCIDRs: readonly string[];
   /** Pod CIDRs of the local-traffic detector (ClusterCIDR / NodeCIDR modes), filtered to the family. */
   readonly podCIDRs: readonly string[];
+  /** Most endpoints of a port dispatched through the data maps; 0: every port has its chains. */
+  readonly dataMapLimit: number;
 }
 
 /** True when `ip` is a valid address of the family (no CIDR). */
@@ -102,5 +113,7 @@ export function renderContext(state: ProxyState, options: NftablesRenderOptions 
     mark: (1 << bit) >>> 0,
     serviceCIDRs: cidrs(options.serviceCIDRs ?? [], 'service CIDR'),
     podCIDRs: det.mode === 'ClusterCIDR' || det.mode === 'NodeCIDR' ? cidrs(det.cidrs, 'pod CIDR') : [],
+    // A table named like an nft keyword goes to nft as JSON, which cannot declare the data maps.
+    dataMapLimit: options.dataMaps === false || NFT_KEYWORDS.has(table) ? 0 : DATA_MAP_MAX_ENDPOINTS,
   };
 }

@@ -41,6 +41,15 @@ export function numgenIs(mod: number, value: number): Statement {
   return match({ numgen: { mode: 'random', mod, offset: 0 } }, value);
 }
 
+export function numgen(mod: number): Expression {
+  return { numgen: { mode: 'random', mod, offset: 0 } };
+}
+
+/** DNAT to the `address . port` a data map gives for `key` (which ends in a `numgen` slot). */
+export function dnatMap(family: AddrProto, key: Expression, mapName: string): Statement {
+  return { dnat: { family, addr: { map: { key, data: `@${mapName}` } } } };
+}
+
 export function dnat(ip: string, port: number): Statement {
   return { dnat: { addr: ip, port } };
 }

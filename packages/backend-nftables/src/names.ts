@@ -25,7 +25,8 @@ export const CHAIN = {
   endpointsCheck: 'endpoints-check',
   markForMasquerade: 'mark-for-masquerade',
   masquerading: 'masquerading',
-  rejectChain: 'reject-chain',
+  /** Node-port dispatch when data maps are on (the node-port destination match is done once, then this). */
+  nodePorts: 'nodeports',
 } as const;
 
 /** Fixed sets and maps. */
@@ -38,7 +39,34 @@ export const SET = {
   noEndpointServices: 'no-endpoint-services',
   noEndpointNodePorts: 'no-endpoint-nodeports',
   hairpin: 'hairpin-endpoints',
+  serviceEndpoints: 'service-endpoints',
+  nodePortEndpoints: 'nodeport-endpoints',
 } as const;
+
+/**
+ * Per endpoint count n (1 to the data-map limit): service keys whose DNAT picks among n endpoints through
+ * the `service-endpoints` / `nodeport-endpoints` data maps. ClusterIPs (`service-ips-n`), external and LB IPs
+ * (`external-ips-n`, masqueraded) and node ports (`service-nodeports-n`, masqueraded).
+ */
+export const countedSet = {
+  clusterIPs: (n: number): string => `service-ips-${n}`,
+  externalIPs: (n: number): string => `external-ips-${n}`,
+  nodePorts: (n: number): string => `service-nodeports-${n}`,
+} as const;
+
+const SERVICE_IPS_GROUP = /^(?:service|external)-ips-\d+$/;
+const NODE_PORTS_GROUP = /^service-nodeports-\d+$/;
+
+/**
+ * The set whose key space an element of `set` shares: a service key is dispatched by `service-ips` or by
+ * one of the counted sets, never by two, so they are one claim group (two ports claiming one key resolve
+ * the same way whichever layout each port uses).
+ */
+export function claimGroup(set: string): string {
+  if (SERVICE_IPS_GROUP.test(set)) return SET.serviceIPs;
+  if (NODE_PORTS_GROUP.test(set)) return SET.serviceNodePorts;
+  return set;
+}
 
 /** Longest hashed base name, as in kube-proxy: leaves room for the longest prefix (`affinity-`). */
 const MAX_BASE = 240;

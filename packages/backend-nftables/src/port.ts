@@ -1,5 +1,5 @@
 import type { Endpoint, ServicePort } from '@kproxy/api';
-import type { Statement } from '@kproxy/nftables-json';
+import type { Expression, Statement } from '@kproxy/nftables-json';
 import { podTrafficMatches } from './base.ts';
 import type { RenderContext } from './context.ts';
 import { cidrContains, isFamilyCIDR, isFamilyIP, networkOf } from './context.ts';
@@ -17,7 +17,7 @@ import {
   prefix,
   saddr,
 } from './exprs.ts';
-import { affinitySetName, CHAIN, fingerprint, SET, servicePortChains } from './names.ts';
+import { affinitySetName, CHAIN, countedSet, fingerprint, SET, servicePortChains } from './names.ts';
 import { rulesId, setSpecId } from './ruleset.ts';
 import type { ChainSpec, ElementSpec, PortObjects, SetSpec } from './ruleset.ts';
 
@@ -111,13 +111,38 @@ export function renderServicePort(sp: ServicePort, ctx: RenderContext): Rendered
 
   if (clusterIP) clusterIPs.push(clusterIP);
 
+  // Data-map dispatch: no chain and no rule of the port's own, only elements (see base.ts). Ports that need
+  // per-port rules (ClientIP affinity, Local external policy) or have many endpoints keep their chains.
+  const limit = ctx.dataMapLimit;
+  const mapped = usableAnywhere && !affinity && !externalLocal && clusterEps.length <= limit && localEps.length <= limit;
+
   if (!usableAnywhere) {
-    // No usable endpoint anywhere: REJECT from every entry point (in the filter hooks: nat chains cannot reject).
-    const reject = gotoVerdict(CHAIN.rejectChain);
+    // No usable endpoint anywhere: REJECT from every entry point (the filter hooks match these sets).
     for (const ip of [...(clusterIP ? [clusterIP] : []), ...externalIPs, ...lbIPs]) {
-      elements.push({ set: SET.noEndpointServices, key: svcKey(ip), value: reject });
+      elements.push({ set: SET.noEndpointServices, key: svcKey(ip) });
     }
-    if (nodePort) elements.push({ set: SET.noEndpointNodePorts, key: concat(proto, nodePort), value: reject });
+    if (nodePort) elements.push({ set: SET.noEndpointNodePorts, key: concat(proto, nodePort) });
+  } else if (mapped) {
+    // One key: its counted-set element and one slot element per endpoint, or `drop` without endpoints.
+    const slots = (eps: readonly Endpoint[], counted: string, dispatch: string, key: Expression, slotMap: string, keyParts: Expression[]) => {
+      if (eps.length === 0) {
+        elements.push({ set: dispatch, key, value: dropVerdict });
+        return;
+      }
+      elements.push({ set: counted, key });
+      eps.forEach((e, i) => elements.push({ set: slotMap, key: concat(...keyParts, i), value: concat(e.ip, e.port) }));
+      for (const e of eps) hairpin.add(e.ip);
+    };
+    if (clusterIP) {
+      const eps = sp.internalPolicyLocal ? localEps : clusterEps;
+      slots(eps, countedSet.clusterIPs(eps.length), SET.serviceIPs, svcKey(clusterIP), SET.serviceEndpoints, [clusterIP, proto, sp.port]);
+    }
+    for (const ip of [...externalIPs, ...lbIPs]) {
+      slots(clusterEps, countedSet.externalIPs(clusterEps.length), SET.serviceIPs, svcKey(ip), SET.serviceEndpoints, [ip, proto, sp.port]);
+    }
+    if (nodePort) {
+      slots(clusterEps, countedSet.nodePorts(clusterEps.length), SET.serviceNodePorts, concat(proto, nodePort), SET.nodePortEndpoints, [proto, nodePort]);
+    }
   } else {
     const hasService = clusterEps.length > 0;
     const hasLocal = localEps.length > 0;

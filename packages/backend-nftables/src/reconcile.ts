@@ -5,15 +5,15 @@ import type { NftablesRenderOptions } from './context.ts';
 import type { RenderResult } from './render.ts';
 import { chainFingerprint, desiredRuleset, Emitter, emitRuleset } from './render.ts';
 import type { ElementSpec, SetSpec } from './ruleset.ts';
-import { elementId, elementVid, setSpecId } from './ruleset.ts';
+import { elementId, elementVid, setSpecId, typeId } from './ruleset.ts';
 
 function asList<T>(v: T | readonly T[] | undefined): T[] {
   return v === undefined ? [] : Array.isArray(v) ? [...(v as readonly T[])] : [v as T];
 }
 
 function listedSpecId(set: { type?: SetKeyType; map?: SetKeyType; flags?: unknown; timeout?: number }): string {
-  const type = set.type === undefined ? null : Array.isArray(set.type) && set.type.length === 1 ? set.type[0] : set.type;
-  return JSON.stringify([type, set.map ?? null, asList(set.flags as string | string[] | undefined).filter((f) => f !== 'dynamic').sort(), set.timeout ?? null]);
+  const type = set.type === undefined ? null : typeId(set.type);
+  return JSON.stringify([type, set.map === undefined ? null : typeId(set.map), asList(set.flags as string | string[] | undefined).filter((f) => f !== 'dynamic').sort(), set.timeout ?? null]);
 }
 
 function keyOf(e: unknown): { key: Expression; comment?: string } {
@@ -100,8 +100,7 @@ export function reconcile(
     for (const c of baseObjects(d.ctx).chains) current.add(c.name);
     for (const port of d.ports.values()) {
       if (!port.anchor) continue;
-      const [set, id] = port.anchor.key.split('\u0000') as [string, string];
-      const found = listed.get(set)?.get(id)?.vid === port.anchor.vid;
+      const found = listed.get(port.anchor.set)?.get(port.anchor.id)?.vid === port.anchor.vid;
       if (found && port.chains.every((c) => existing.chains.has(c))) for (const c of port.chains) current.add(c);
     }
   }

@@ -13,7 +13,7 @@ import { fingerprint, SET } from './names.ts';
 import { renderServicePort } from './port.ts';
 import type { RenderedPort } from './port.ts';
 import type { ChainSpec, ElementSpec, Ruleset, SetSpec } from './ruleset.ts';
-import { elementVid, emptyRuleset, putElement, rulesId, setSpecId } from './ruleset.ts';
+import { elementId, elementVid, emptyRuleset, putElement, rulesId, setSpecId } from './ruleset.ts';
 
 /** What a render remembers for the next partial render. Immutable; safe to keep or drop. */
 export interface RenderMemo {
@@ -75,6 +75,7 @@ class Emitter {
       name: s.name,
       type: s.type,
       ...(s.map ? { map: s.map } : {}),
+      ...(s.typeof ? { typeof: s.typeof } : {}),
       ...(s.flags ? { flags: s.flags } : {}),
       ...(s.timeout ? { timeout: s.timeout } : {}),
       ...(s.comment ? { comment: s.comment } : {}),
@@ -125,6 +126,15 @@ function hairpinElement(ip: string): ElementSpec {
   return { set: SET.hairpin, key: concat(ip, ip) };
 }
 
+/** A port's first element, which carries the fingerprint of the port's chains and sets. */
+export interface Anchor {
+  readonly set: string;
+  /** `elementId` of its key. */
+  readonly id: string;
+  /** `elementVid`: value and comment. */
+  readonly vid: string;
+}
+
 /**
  * The whole desired ruleset of a state, plus the port renders and shared reference counts. Pure.
  */
@@ -134,8 +144,8 @@ export function desiredRuleset(state: ProxyState, options: NftablesRenderOptions
   clusterIPs: Counts;
   hairpin: Counts;
   claims: Claims;
-  /** Per port: its chains and its anchor element (claim key and expected value+comment). */
-  ports: Map<string, { chains: string[]; anchor?: { key: string; vid: string } }>;
+  /** Per port: its chains and its anchor element (set, element id and expected value+comment). */
+  ports: Map<string, { chains: string[]; anchor?: Anchor }>;
   problems: Map<string, readonly string[]>;
 } {
   const ctx = renderContext(state, options);
@@ -148,11 +158,11 @@ export function desiredRuleset(state: ProxyState, options: NftablesRenderOptions
   const hairpin: string[] = [];
   const problems = new Map<string, readonly string[]>();
   const claimList: Claim[] = [];
-  const ports = new Map<string, { chains: string[]; anchor?: { key: string; vid: string } }>();
+  const ports = new Map<string, { chains: string[]; anchor?: Anchor }>();
   for (const [key, sp] of sortedEntries(state)) {
     const p = renderServicePort(sp, ctx);
     const first = p.elements[0];
-    ports.set(key, { chains: p.chains.map((c) => c.name), ...(first?.comment ? { anchor: { key: claimKey(first), vid: elementVid(first) } } : {}) });
+    ports.set(key, { chains: p.chains.map((c) => c.name), ...(first?.comment ? { anchor: { set: first.set, id: elementId(first.key), vid: elementVid(first) } } : {}) });
     if (p.problems.length) problems.set(key, p.problems);
     for (const c of p.chains) rs.chains.set(c.name, c);
     for (const s of p.sets) rs.sets.set(s.name, s);
@@ -193,7 +203,7 @@ export { Emitter };
  * longer used are flushed now and reported in `staleChains` for deletion in a later transaction. Pure.
  */
 export function render(state: ProxyState, previous?: RenderMemo, options: RenderOptions = {}): RenderResult {
-  const renderOpts: NftablesRenderOptions = { table: options.table, serviceCIDRs: options.serviceCIDRs };
+  const renderOpts: NftablesRenderOptions = { table: options.table, serviceCIDRs: options.serviceCIDRs, dataMaps: options.dataMaps };
   const canPartial =
     previous !== undefined &&
     !options.full &&

@@ -5,6 +5,7 @@ import type {
   Hook,
   SetFlag,
   SetKeyType,
+  SetTypeof,
   Statement,
 } from '@kproxy/nftables-json';
 
@@ -35,8 +36,10 @@ export interface ChainSpec {
 export interface SetSpec {
   readonly name: string;
   readonly type: SetKeyType;
-  /** Data type of a map (`verdict`). */
-  readonly map?: string;
+  /** Data type of a map (`verdict`, or `ipv4_addr . inet_service` as a list). */
+  readonly map?: SetKeyType;
+  /** Key and data declared by example (needed for a `numgen` part); `type`/`map` say what nft lists. */
+  readonly typeof?: SetTypeof;
   readonly flags?: readonly SetFlag[];
   /** Default element timeout in seconds (dynamic affinity sets). */
   readonly timeout?: number;
@@ -83,7 +86,16 @@ export function rulesId(rules: readonly (readonly Statement[])[]): string {
 
 /** Canonical form of a set's spec: two specs with the same id need no re-creation. */
 export function setSpecId(spec: SetSpec): string {
-  return JSON.stringify([spec.type, spec.map ?? null, [...(spec.flags ?? [])].sort(), spec.timeout ?? null]);
+  return JSON.stringify([typeId(spec.type), spec.map === undefined ? null : typeId(spec.map), [...(spec.flags ?? [])].sort(), spec.timeout ?? null]);
+}
+
+/**
+ * Canonical form of a set key or map data type: nft lists a one-part type as a string, a concatenated map
+ * data type as one string (`ipv4_addr . inet_service`), and a concatenated key as a list.
+ */
+export function typeId(t: SetKeyType): string {
+  const parts = typeof t === 'string' ? t.split(' . ') : t;
+  return parts.join(' . ');
 }
 
 /** The objects one service port contributes to the ruleset. */
