@@ -55,6 +55,30 @@ describe('summariseRuleset', () => {
     expect(s.noEndpoints).toEqual(['10.96.0.99 tcp/80']);
   });
 
+  it('lists data-map entries (no chain of their own) with the endpoints of their slots', () => {
+    const s = summariseRuleset({
+      nftables: [
+        { set: { name: 'service-ips-2', elem: [{ concat: ['10.96.0.20', 'tcp', 80] }] } },
+        { set: { name: 'service-nodeports-1', elem: [{ concat: ['tcp', 30090] }] } },
+        {
+          map: {
+            name: 'service-endpoints',
+            elem: [
+              [{ concat: ['10.96.0.20', 'tcp', 80, 1] }, { concat: ['10.244.1.32', 8080] }],
+              [{ concat: ['10.96.0.20', 'tcp', 80, 0] }, { concat: ['10.244.1.31', 8080] }],
+              [{ concat: ['10.96.0.21', 'tcp', 80, 0] }, { concat: ['10.244.1.99', 8080] }],
+            ],
+          },
+        },
+        { map: { name: 'nodeport-endpoints', elem: [[{ concat: ['tcp', 30090, 0] }, { concat: ['10.244.1.41', 9090] }]] } },
+      ],
+    });
+    expect(s.entries).toEqual([
+      { match: '10.96.0.20 tcp/80', service: '(data map service-ips-2)', endpoints: ['10.244.1.31:8080', '10.244.1.32:8080'] },
+      { match: 'nodeport tcp/30090', service: '(data map service-nodeports-1)', endpoints: ['10.244.1.41:9090'] },
+    ]);
+  });
+
   it('tolerates an empty or foreign listing', () => {
     expect(summariseRuleset({}).entries).toEqual([]);
     expect(summariseRuleset({ nftables: [{ map: { name: 'service-ips', elem: [['garbage']] } }] }).entries).toEqual([]);

@@ -2,7 +2,7 @@
 export interface ProgrammedEntry {
   /** `10.96.0.10 tcp/80` or `nodeport tcp/30080`. */
   readonly match: string;
-  /** The service chain's readable name (`shop/web/tcp/main`). */
+  /** The service chain's readable name (`shop/web/tcp/main`), or `(data map <set>)` for a port without chains. */
   readonly service: string;
   /** The endpoints the service chain DNATs to (`ip:port`), sorted; from `dnat` statements or endpoint chains. */
   readonly endpoints: readonly string[];
@@ -102,6 +102,34 @@ export function summariseRuleset(listing: unknown): RulesetSummary {
       const endpointChains = [...new Set(strings(serviceRules).filter((s) => s.startsWith('endpoint-')))];
       const endpoints = new Set([...dnatTargets(serviceRules), ...endpointChains.flatMap((c) => dnatTargets(rulesOf(c)))]);
       entries.push({ match: `${prefix}${keyText(elem[0])}`, service: readable(inner ?? target), endpoints: [...endpoints].sort() });
+    }
+  }
+  // Data-map dispatch: a key in `service-ips-<n>`, `external-ips-<n>` or `service-nodeports-<n>` DNATs to the
+  // endpoints in slots 0..n-1 of `service-endpoints` / `nodeport-endpoints` under the same key.
+  const slotsOf = (mapName: string): Map<string, unknown[]> => {
+    const bySlot = new Map<string, unknown[]>();
+    for (const elem of maps.get(mapName) ?? []) {
+      if (!Array.isArray(elem) || elem.length < 2) continue;
+      const key = (elem[0] as Json)?.concat as unknown[] | undefined;
+      const data = (elem[1] as Json)?.concat as unknown[] | undefined;
+      if (!Array.isArray(key) || !Array.isArray(data) || data.length !== 2) continue;
+      const id = JSON.stringify(key.slice(0, -1));
+      const addr = String(data[0]);
+      bySlot.set(id, [...(bySlot.get(id) ?? []), `${addr.includes(':') ? `[${addr}]` : addr}:${String(data[1])}`]);
+    }
+    return bySlot;
+  };
+  const serviceSlots = slotsOf('service-endpoints');
+  const nodePortSlots = slotsOf('nodeport-endpoints');
+  const counted = [...maps.keys()].filter((n) => /^(service-ips|external-ips|service-nodeports)-\d+$/.test(n)).sort();
+  for (const setName of counted) {
+    const nodePort = setName.startsWith('service-nodeports-');
+    for (const elem of maps.get(setName) ?? []) {
+      const key = elem && typeof elem === 'object' && 'elem' in (elem as Json) ? ((elem as Json).elem as Json).val : elem;
+      const parts = (key as Json | undefined)?.concat;
+      if (!Array.isArray(parts)) continue;
+      const endpoints = ((nodePort ? nodePortSlots : serviceSlots).get(JSON.stringify(parts)) ?? []).map(String);
+      entries.push({ match: `${nodePort ? 'nodeport ' : ''}${keyText(key)}`, service: `(data map ${setName})`, endpoints: endpoints.sort() });
     }
   }
   const noEndpoints = [...(maps.get('no-endpoint-services') ?? []), ...(maps.get('no-endpoint-nodeports') ?? [])].map((e) =>
