@@ -25,4 +25,22 @@ export interface ExecResult {
  */
 export interface Executor {
   run(file: string, args: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Starts a long-running program (argv, no shell) with piped standard streams, for clients that keep one
+   * process for many requests (`nft -i`). Optional: fakes and executors that cannot keep a process leave it
+   * out, and their clients run one process per request instead.
+   */
+  start?(file: string, args: readonly string[]): Session;
+}
+
+/** A running program started by `Executor.start`. It never holds the event loop open by itself. */
+export interface Session {
+  /** Writes text to the program's standard input. */
+  write(text: string): void;
+  /** Receives standard output and standard error, as UTF-8 text, in the order each stream delivers it. */
+  onOutput(listener: (stream: 'stdout' | 'stderr', text: string) => void): void;
+  /** Resolves with the exit code (null when killed by a signal) once the program has exited or failed to start. */
+  readonly exited: Promise<number | null>;
+  /** Closes standard input and kills the program. Idempotent. */
+  close(): void;
 }

@@ -17,6 +17,30 @@ describe('spawnExecutor', () => {
     expect(r).toEqual({ exitCode: 3, stdout: '', stderr: 'HELLO' });
   });
 
+  it('starts a long-running program: lines in, output out on both streams, closed on demand', async () => {
+    const start = exec.start;
+    if (!start) throw new Error('spawnExecutor has no start');
+    const s = start(process.execPath, ['-e', 'process.stdin.on("data",d=>{process.stdout.write("out:"+d);process.stderr.write("err:"+d)})']);
+    const seen: string[] = [];
+    const both = new Promise<void>((resolve) => {
+      s.onOutput((stream, text) => {
+        seen.push(`${stream} ${text}`);
+        if (seen.length >= 2) resolve();
+      });
+    });
+    s.write('ping\n');
+    await both;
+    expect(seen.sort()).toEqual(['stderr err:ping\n', 'stdout out:ping\n']);
+    s.close();
+    s.close();
+    expect(await s.exited).toBeNull();
+  });
+
+  it('reports a program that cannot start as exited', async () => {
+    const s = exec.start?.('/nonexistent/program', []);
+    expect(await s?.exited).toBeNull();
+  });
+
   it('rejects with ExecError when the program does not exist', async () => {
     await expect(exec.run('/nonexistent/kproxy-tool', [])).rejects.toMatchObject({ name: 'ExecError' });
   });
@@ -42,6 +66,14 @@ describe('netnsExecutor', () => {
     const fake = scriptedExecutor();
     await netnsExecutor('kp-test-1', fake).run('nft', ['-j', '-f', '-'], { stdin: '{}' });
     expect(fake.calls).toEqual([{ file: 'ip', args: ['netns', 'exec', 'kp-test-1', 'nft', '-j', '-f', '-'], stdin: '{}' }]);
+  });
+
+  it('starts long-running programs inside the namespace too, when the inner executor can', () => {
+    const started: string[][] = [];
+    const inner = { ...scriptedExecutor(), start: (file: string, args: readonly string[]) => (started.push([file, ...args]), { write() {}, onOutput() {}, exited: Promise.resolve(0), close() {} }) };
+    netnsExecutor('kp-1', inner).start?.('nft', ['-i']);
+    expect(started).toEqual([['ip', 'netns', 'exec', 'kp-1', 'nft', '-i']]);
+    expect(netnsExecutor('kp-1', scriptedExecutor()).start).toBeUndefined();
   });
 
   it('refuses namespace names that are not plain', () => {

@@ -1,13 +1,44 @@
 import { spawn } from 'node:child_process';
 import { ExecError } from '@kproxy/api';
-import type { ExecOptions, ExecResult, Executor } from '@kproxy/api';
+import type { ExecOptions, ExecResult, Executor, Session } from '@kproxy/api';
 
 /**
  * An Executor that spawns programs directly from argv (`shell: false`): no argument is ever re-parsed,
  * so hostile text in an argument or on stdin reaches the program verbatim.
  */
 export function spawnExecutor(): Executor {
-  return { run: runProcess };
+  return { run: runProcess, start: startProcess };
+}
+
+function startProcess(file: string, args: readonly string[]): Session {
+  const child = spawn(file, args, { shell: false, stdio: ['pipe', 'pipe', 'pipe'] });
+  const listeners: ((stream: 'stdout' | 'stderr', text: string) => void)[] = [];
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('error', () => resolve(null));
+    child.on('close', (code) => resolve(code));
+  });
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stdout.on('data', (t: string) => listeners.forEach((l) => l('stdout', t)));
+  child.stderr.on('data', (t: string) => listeners.forEach((l) => l('stderr', t)));
+  child.stdin.on('error', () => undefined);
+  // The session must not keep the daemon (or a test run) alive: whoever waits for its output holds a timer.
+  child.unref();
+  for (const s of [child.stdin, child.stdout, child.stderr] as unknown as { unref?: () => void }[]) s.unref?.();
+  let closed = false;
+  return {
+    write: (text) => {
+      if (!closed) child.stdin.write(text);
+    },
+    onOutput: (l) => void listeners.push(l),
+    exited,
+    close: () => {
+      if (closed) return;
+      closed = true;
+      child.stdin.end();
+      child.kill('SIGKILL');
+    },
+  };
 }
 
 function runProcess(file: string, args: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
