@@ -35,6 +35,28 @@ maybe('nftables() against the kernel (in a throw-away namespace)', () => {
     await ns?.remove();
   });
 
+  it('applies small batches through one nft -i session: atomically, refusals reported, after other nft processes changed the table', async () => {
+    const t = (name = 'kpsession') => new Transaction({ family: 'ip', table: name });
+    const viaProcess = nftables({ executor: ns.executor, session: false });
+    await viaProcess.apply(t().add({ table: {} }).add({ set: { name: 's', type: 'ipv4_addr' } }));
+    const first = await client.apply(t().add({ element: { name: 's', elem: ['10.0.0.1'] } }).add({ element: { name: 's', elem: ['10.0.0.2'] } }));
+    expect(first).toMatchObject({ operations: 2, session: true });
+    // One batch, one transaction: the refused delete takes the add with it.
+    await expect(client.apply(t().add({ element: { name: 's', elem: ['10.0.0.3'] } }).delete({ element: { name: 's', elem: ['10.0.0.9'] } }))).rejects.toMatchObject({
+      name: 'KernelRejectedError',
+    });
+    // A set created by another nft process is seen by the session's next batch.
+    await viaProcess.apply(t().add({ set: { name: 'later', type: 'ipv4_addr' } }));
+    expect(await client.apply(t().add({ element: { name: 'later', elem: ['10.0.0.4'] } }).delete({ element: { name: 's', elem: ['10.0.0.1'] } }))).toMatchObject({ session: true });
+    const listed = JSON.stringify(rulesetToJSON(await client.list({ family: 'ip', table: 'kpsession' })));
+    expect(listed).toContain('10.0.0.2');
+    expect(listed).toContain('10.0.0.4');
+    expect(listed).not.toContain('10.0.0.1');
+    expect(listed).not.toContain('10.0.0.3');
+    await viaProcess.apply(t().add({ table: {} }).delete({ table: {} }));
+    client.close?.();
+  });
+
   it('detects the version with JSON support', async () => {
     const v = await client.version();
     expect(v.json).toBe(true);
