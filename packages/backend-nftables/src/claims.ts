@@ -7,18 +7,52 @@ export interface Claim {
   /** The claiming service port's key. */
   readonly port: string;
   readonly element: ElementSpec;
-  /** `elementVid(element)`, precomputed. */
+  /** `elementId(element.key)`. */
+  readonly id: string;
+  /** The set and `elementVid(element)`: a key may move between the sets of its group. Computed on first use. */
   readonly vid: string;
+}
+
+const GROUPS = new Map<string, string>();
+
+/** `claimGroup`, memoised (a render asks for every element; there are a few dozen set names). */
+function groupOf(set: string): string {
+  let g = GROUPS.get(set);
+  if (g === undefined) {
+    g = claimGroup(set);
+    if (GROUPS.size < 4096) GROUPS.set(set, g);
+  }
+  return g;
 }
 
 /** The identity of an element across sets: its key within its claim group (see `claimGroup`). */
 export function claimKey(e: ElementSpec): string {
-  return `${claimGroup(e.set)}\u0000${elementId(e.key)}`;
+  return `${groupOf(e.set)}\u0000${elementId(e.key)}`;
 }
 
-/** A claim of `element` by `port`. Its `vid` names the set too: a key may move between sets of its group. */
+class ClaimOf implements Claim {
+  readonly port: string;
+  readonly element: ElementSpec;
+  readonly id: string;
+  #vid: string | undefined;
+  constructor(port: string, element: ElementSpec, id: string) {
+    this.port = port;
+    this.element = element;
+    this.id = id;
+  }
+  get vid(): string {
+    return (this.#vid ??= `${this.element.set}\u0000${elementVid(this.element)}`);
+  }
+}
+
+/** A claim of `element` by `port`. */
 export function claimOf(port: string, element: ElementSpec): Claim {
-  return { port, element, vid: `${element.set}\u0000${elementVid(element)}` };
+  return new ClaimOf(port, element, elementId(element.key));
+}
+
+/** The claim key of a claim (its element's group and id). */
+function keyOfClaim(c: Claim): string {
+  return `${groupOf(c.element.set)}\u0000${c.id}`;
 }
 
 /**
@@ -27,38 +61,46 @@ export function claimOf(port: string, element: ElementSpec): Claim {
  * in a full render and after any sequence of partial renders. Immutable, with cheap derived versions (a
  * shared base map plus a small overlay), like `Counts`.
  */
+type Entry = Claim | readonly Claim[];
+
+/** The claims of an entry (a lone claim is stored bare: nearly every key has one). */
+function listOf(e: Entry | undefined): readonly Claim[] {
+  return e === undefined ? [] : Array.isArray(e) ? e : [e as Claim];
+}
+
 export class Claims {
-  readonly #base: ReadonlyMap<string, readonly Claim[]>;
+  readonly #base: ReadonlyMap<string, Entry>;
   readonly #overlay: ReadonlyMap<string, readonly Claim[]>;
 
-  private constructor(base: ReadonlyMap<string, readonly Claim[]>, overlay: ReadonlyMap<string, readonly Claim[]>) {
+  private constructor(base: ReadonlyMap<string, Entry>, overlay: ReadonlyMap<string, readonly Claim[]>) {
     this.#base = base;
     this.#overlay = overlay;
   }
 
   /** Claims built from claims given in port-key order. */
   static of(claims: Iterable<Claim>): Claims {
-    const m = new Map<string, Claim[]>();
+    const m = new Map<string, Entry>();
     for (const c of claims) {
-      const k = claimKey(c.element);
-      const l = m.get(k);
-      if (l) l.push(c);
-      else m.set(k, [c]);
+      const k = keyOfClaim(c);
+      const e = m.get(k);
+      if (e === undefined) m.set(k, c);
+      else m.set(k, [...listOf(e), c]);
     }
     return new Claims(m, new Map());
   }
 
   /** The claims on one element key, winner first; empty when none. */
   get(key: string): readonly Claim[] {
-    return this.#overlay.get(key) ?? this.#base.get(key) ?? [];
+    return this.#overlay.get(key) ?? listOf(this.#base.get(key));
   }
 
   /** The winning claims, in first-claimed order. */
   winners(): Claim[] {
     const out: Claim[] = [];
-    for (const [k, l] of this.#base) {
-      const cur = this.#overlay.get(k) ?? l;
-      if (cur.length) out.push(cur[0] as Claim);
+    for (const [k, e] of this.#base) {
+      const cur = this.#overlay.get(k);
+      if (cur === undefined) out.push(Array.isArray(e) ? (e[0] as Claim) : (e as Claim));
+      else if (cur.length) out.push(cur[0] as Claim);
     }
     for (const [k, l] of this.#overlay) if (!this.#base.has(k) && l.length) out.push(l[0] as Claim);
     return out;

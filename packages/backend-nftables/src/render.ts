@@ -171,7 +171,7 @@ export function desiredRuleset(state: ProxyState, options: NftablesRenderOptions
     hairpin.push(...p.hairpinIPs);
   }
   const claims = Claims.of(claimList);
-  for (const c of claims.winners()) putElement(rs, c.element);
+  for (const c of claims.winners()) putElement(rs, c.element, c.id);
   const ciCounts = Counts.of(clusterIPs);
   const hpCounts = Counts.of(hairpin);
   for (const ip of ciCounts.values()) putElement(rs, { set: SET.clusterIPs, key: ip });

@@ -122,12 +122,12 @@ export function emptyRuleset(): Ruleset {
   return { chains: new Map(), sets: new Map(), elements: new Map() };
 }
 
-/** Adds an element to a ruleset (last write wins). */
-export function putElement(ruleset: Ruleset, element: ElementSpec): void {
+/** Adds an element to a ruleset (last write wins). `id` is `elementId(element.key)` when already known. */
+export function putElement(ruleset: Ruleset, element: ElementSpec, id?: string): void {
   let m = ruleset.elements.get(element.set);
   if (!m) {
     m = new Map();
     ruleset.elements.set(element.set, m);
   }
-  m.set(elementId(element.key), element);
+  m.set(id ?? elementId(element.key), element);
 }
