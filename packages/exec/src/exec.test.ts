@@ -70,7 +70,11 @@ describe('netnsExecutor', () => {
 
   it('starts long-running programs inside the namespace too, when the inner executor can', () => {
     const started: string[][] = [];
-    const inner = { ...scriptedExecutor(), start: (file: string, args: readonly string[]) => (started.push([file, ...args]), { write() {}, onOutput() {}, exited: Promise.resolve(0), close() {} }) };
+    const noop = (): void => undefined;
+    const inner = {
+      ...scriptedExecutor(),
+      start: (file: string, args: readonly string[]) => (started.push([file, ...args]), { write: noop, onOutput: noop, exited: Promise.resolve(0), close: noop }),
+    };
     netnsExecutor('kp-1', inner).start?.('nft', ['-i']);
     expect(started).toEqual([['ip', 'netns', 'exec', 'kp-1', 'nft', '-i']]);
     expect(netnsExecutor('kp-1', scriptedExecutor()).start).toBeUndefined();
