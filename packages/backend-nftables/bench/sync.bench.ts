@@ -1,5 +1,5 @@
 // Benchmark (not a test): 10,000 services x 10 endpoints in fresh network namespaces.
-// Run as root from packages/backend-nftables: node --conditions=@kproxy/source bench/sync.bench.ts [services] [endpoints]
+// Run as root from packages/backend-nftables: node --conditions=@kproxy/source bench/sync.bench.ts [services] [endpoints] [chains]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,8 @@ import { ms, probe, quiet, timed } from './measure.ts';
 
 const SERVICES = Math.min(Number(process.argv[2] ?? 10_000), 50_000);
 const ENDPOINTS = Math.min(Number(process.argv[3] ?? 10), 50);
+/** `chains` as the third argument: the layout without data maps (a chain per service port), for comparison. */
+const LAYOUT = process.argv[4] === 'chains' ? ({ dataMaps: false } as const) : {};
 
 const service = (i: number, gen = 0): ServicePort => benchService(i, { perService: ENDPOINTS, gen, nodePorts: true });
 const stateWith = (n: number): ProxyState => benchState(n, { perService: ENDPOINTS, nodePorts: true });
@@ -69,7 +71,7 @@ try {
   // The floors: nft -f of exactly the same ruleset into an empty namespace as the text the client sends
   // (`nft -f`), and for reference the chains-only layout as JSON (`nft -j -f`; nft 1.0.6 cannot declare the
   // data maps in JSON), three times each, alternating.
-  const rendered = render(state);
+  const rendered = render(state, undefined, LAYOUT);
   const doc = render(state, undefined, { dataMaps: false }).transaction.serialize();
   const script = nftScript(rendered.transaction);
   const dir = mkdtempSync(path.join(tmpdir(), 'kp-bench-'));
@@ -106,7 +108,7 @@ try {
     namespaces.push(ns);
     await quiet();
     meter = cpuMeter(ns.executor);
-    backend = nftablesBackend()({ logger: silentLogger, clock: systemClock, executor: meter.executor });
+    backend = nftablesBackend(LAYOUT)({ logger: silentLogger, clock: systemClock, executor: meter.executor });
     meter.take();
     meter.longestNftMs();
     const t = performance.now();
@@ -126,7 +128,7 @@ try {
   await ns.run('nft', ['delete', 'table', 'ip', 'kube-proxy']);
   await quiet();
   let t0 = performance.now();
-  const r = render(state);
+  const r = render(state, undefined, LAYOUT);
   const renderMs = ms(t0);
   t0 = performance.now();
   nftScript(r.transaction);
@@ -230,13 +232,13 @@ try {
     }
   }
   // Partial render alone (pure), for an endpoint change, with the change set.
-  const memoBackend = render(current);
+  const memoBackend = render(current, undefined, LAYOUT);
   const changed = withPort(current, service(23, 2));
   t0 = performance.now();
-  const partialRender = render(changed, memoBackend.memo, { changes: diffStates(current, changed, ['ns23/svc23:http/TCP']) });
+  const partialRender = render(changed, memoBackend.memo, { ...LAYOUT, changes: diffStates(current, changed, ['ns23/svc23:http/TCP']) });
   const partialRenderMs = ms(t0);
   // A restart over the full table: one listing, a reconcile, and (nothing) to write.
-  const restarted = nftablesBackend()(components);
+  const restarted = nftablesBackend(LAYOUT)(components);
   meter.take();
   t0 = performance.now();
   const restart = await restarted.sync(current);
@@ -249,6 +251,7 @@ try {
     JSON.stringify(
       {
         services: SERVICES,
+        layout: 'dataMaps' in LAYOUT ? 'chains only' : 'data maps',
         endpointsPerService: ENDPOINTS,
         documentBytes: { text: Buffer.byteLength(script), jsonOfChainsLayout: Buffer.byteLength(doc) },
         commands: rendered.transaction.size,
