@@ -74,12 +74,12 @@ export function nftablesBackend(options: NftablesBackendOptions = {}): BackendFa
     }
 
     /**
-     * The start-up listing: chains, sets and maps (with their elements), but not the rules, which dominate
-     * the cost of listing a large table (at 10,000 services: ~0.1 s + ~2 s against ~7.5 s CPU). The `services`
+     * The start-up listing: chains, sets and maps (with their elements, but those of the endpoint slot maps),
+     * and not the rules, which dominate the cost of listing a table with many chains. The `services`
      * chain is listed as a canary: when someone flushed the table it is empty, and the full listing is used.
      * Only with the nft CLI; an injected client is listed in full.
      */
-    async function listCheap(state: ProxyState): Promise<{ table: RulesetTable | undefined; rulesListed: boolean }> {
+    async function listCheap(state: ProxyState): Promise<{ table: RulesetTable | undefined; rulesListed: boolean; slotsListed?: boolean }> {
       const ctx = renderContext(state, renderOpts);
       const exec = components.executor;
       const nft = options.nftPath ?? 'nft';
@@ -100,7 +100,20 @@ export function nftablesBackend(options: NftablesBackendOptions = {}): BackendFa
           throw err;
         },
       );
-      const parts = await Promise.all([...['chains', 'sets', 'maps'].map((what) => run(['-j', 'list', what, ctx.family])), canaryRules]);
+      // Maps: their definitions without elements (`-t`), then the elements of every map but the endpoint slot
+      // maps (the largest by far; nft needs seconds to print them). The counted sets' element comments tell
+      // the reconcile which keys' slots are current.
+      const slotMaps = new Set<string>([SET.serviceEndpoints, SET.nodePortEndpoints]);
+      const maps = run(['-j', '-t', 'list', 'maps', ctx.family]).then(async (terse) => {
+        const full = await Promise.all(
+          terse.map((i) => {
+            const name = (i as { map?: { name: string } }).map?.name;
+            return name === undefined || slotMaps.has(name) ? [i] : run(['-j', 'list', 'map', ctx.family, ctx.table, name]);
+          }),
+        );
+        return full.flat();
+      });
+      const parts = await Promise.all([run(['-j', 'list', 'chains', ctx.family]), run(['-j', 'list', 'sets', ctx.family]), maps, canaryRules]);
       const rules = parts.pop() as ListItem[];
       for (const p of parts) items.push(...p);
       if (items.length === 0) return { table: undefined, rulesListed: true };
@@ -110,7 +123,7 @@ export function nftablesBackend(options: NftablesBackendOptions = {}): BackendFa
         return { table: await listTable(state), rulesListed: true };
       }
       const table = findTable(parseRuleset({ nftables: [{ table: { family: ctx.family, name: ctx.table } }, ...items] }), ctx.family, ctx.table);
-      return { table, rulesListed: false };
+      return { table, rulesListed: false, slotsListed: false };
     }
 
     async function prepare(state: ProxyState, opts: SyncOptions = {}): Promise<RenderResult> {
@@ -122,7 +135,7 @@ export function nftablesBackend(options: NftablesBackendOptions = {}): BackendFa
         // (every syncPeriod), every rule is read so that anything someone else changed is repaired.
         if (memo === undefined && !needFullThorough && !options.client) {
           const listed = await listCheap(state);
-          return reconcile(state, listed.table, renderOpts, { rulesListed: listed.rulesListed });
+          return reconcile(state, listed.table, renderOpts, { rulesListed: listed.rulesListed, slotsListed: listed.slotsListed ?? true });
         }
         return reconcile(state, await listTable(state), renderOpts);
       }

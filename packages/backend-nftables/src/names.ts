@@ -54,8 +54,13 @@ export const countedSet = {
   nodePorts: (n: number): string => `service-nodeports-${n}`,
 } as const;
 
-const SERVICE_IPS_GROUP = /^(?:service|external)-ips-\d+$/;
-const NODE_PORTS_GROUP = /^service-nodeports-\d+$/;
+const COUNTED = /^(service-ips|external-ips|service-nodeports)-(\d+)$/;
+
+/** The endpoint count of a counted set (`service-ips-3` -> 3), undefined for any other set. */
+export function countOf(set: string): number | undefined {
+  const m = COUNTED.exec(set);
+  return m ? Number(m[2]) : undefined;
+}
 
 /**
  * The set whose key space an element of `set` shares: a service key is dispatched by `service-ips` or by
@@ -63,9 +68,9 @@ const NODE_PORTS_GROUP = /^service-nodeports-\d+$/;
  * the same way whichever layout each port uses).
  */
 export function claimGroup(set: string): string {
-  if (SERVICE_IPS_GROUP.test(set)) return SET.serviceIPs;
-  if (NODE_PORTS_GROUP.test(set)) return SET.serviceNodePorts;
-  return set;
+  const m = COUNTED.exec(set);
+  if (!m) return set;
+  return m[1] === 'service-nodeports' ? SET.serviceNodePorts : SET.serviceIPs;
 }
 
 /** Longest hashed base name, as in kube-proxy: leaves room for the longest prefix (`affinity-`). */

@@ -124,11 +124,15 @@ maybe('nftables backend on the real kernel', () => {
       const r = await nftablesBackend()(recording).sync(changed);
       expect(r.operations).toBeGreaterThan(0);
       expect(r.operations).toBeLessThan(10);
-      // Chains, sets and maps and the canary chain were listed; the table (every rule) was not.
+      // Chains, sets, the maps but the endpoint slot maps, and the canary chain were listed; the table (every
+      // rule) and the slot maps' elements were not.
       expect(calls.filter((c) => c.includes('list')).sort()).toEqual([
+        '-j -t list maps ip',
         '-j list chain ip kube-proxy services',
         '-j list chains ip',
-        '-j list maps ip',
+        '-j list map ip kube-proxy firewall-ips',
+        '-j list map ip kube-proxy service-ips',
+        '-j list map ip kube-proxy service-nodeports',
         '-j list sets ip',
       ]);
       const want = await normalisedTable(ns);

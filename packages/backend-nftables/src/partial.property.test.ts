@@ -6,7 +6,11 @@ import { fakeNftClient } from '@kproxy/nftables-json/testing';
 import type { FakeNftClient } from '@kproxy/nftables-json/testing';
 import fc from 'fast-check';
 import { nodeArb, nodeToV6, portToV6, servicePortsArb } from '../test/arbitraries.ts';
+import { findTable, Transaction } from '@kproxy/nftables-json';
+import type { RulesetTable } from '@kproxy/nftables-json';
 import { nftablesBackend } from './backend.ts';
+import { SET } from './names.ts';
+import { reconcile } from './reconcile.ts';
 import { stateOf } from './testing/index.ts';
 
 const components: Components = { logger: silentLogger, clock: systemClock, executor: scriptedExecutor() };
@@ -58,6 +62,30 @@ describe('partial syncs over the fake', () => {
         expect(normalised(client)).toEqual(normalised(fresh));
       }),
       { numRuns: 40 },
+    );
+  }, 60_000);
+
+  it('a reconcile that cannot see the endpoint slot maps\' elements (the cheap start-up listing) still converges', async () => {
+    await fc.assert(
+      fc.asyncProperty(servicePortsArb(8), servicePortsArb(8), nodeArb, async (before, after, nodeCtx) => {
+        const client = fakeNftClient();
+        await nftablesBackend({ family: nodeCtx.family, client: () => client })(components).sync(stateOf(before, nodeCtx));
+        const fam = nodeCtx.family === 'IPv4' ? 'ip' : 'ip6';
+        const listed = findTable(await client.list({ family: fam, table: 'kube-proxy' }), fam, 'kube-proxy');
+        if (!listed) throw new Error('no table');
+        // What the cheap listing sees: the slot maps' definitions, not their elements.
+        const sets = new Map([...listed.sets].map(([name, s]) => [name, name === SET.serviceEndpoints || name === SET.nodePortEndpoints ? { ...s, elements: [] } : s]));
+        const cheap: RulesetTable = { ...listed, sets };
+        const r = reconcile(stateOf(after, nodeCtx), cheap, {}, { rulesListed: true, slotsListed: false });
+        await client.apply(r.transaction);
+        const stale = new Transaction({ family: fam, table: 'kube-proxy' });
+        for (const name of r.staleChains) stale.delete({ chain: { name } });
+        await client.apply(stale);
+        const fresh = fakeNftClient();
+        await nftablesBackend({ family: nodeCtx.family, client: () => fresh })(components).sync(stateOf(after, nodeCtx));
+        expect(normalised(client)).toEqual(normalised(fresh));
+      }),
+      { numRuns: 80 },
     );
   }, 60_000);
 });

@@ -129,8 +129,9 @@ export function renderServicePort(sp: ServicePort, ctx: RenderContext): Rendered
         elements.push({ set: dispatch, key, value: dropVerdict });
         return;
       }
-      elements.push({ set: counted, key });
-      eps.forEach((e, i) => elements.push({ set: slotMap, key: concat(...keyParts, i), value: concat(e.ip, e.port) }));
+      const slotList = eps.map((e, i): ElementSpec => ({ set: slotMap, key: concat(...keyParts, i), value: concat(e.ip, e.port) }));
+      const fp = fingerprint(`slots-v1|${eps.map((e) => `${e.ip}:${e.port}`).join(',')}`);
+      elements.push({ set: counted, key, comment: `kp:${fp}`, slots: slotList });
       for (const e of eps) hairpin.add(e.ip);
     };
     if (clusterIP) {
@@ -206,8 +207,10 @@ export function renderServicePort(sp: ServicePort, ctx: RenderContext): Rendered
   // Each chain's own fingerprint is computed once here (it also goes into the chain's last rule comment).
   const withFp = chains.map((c) => (c.fp ? c : { ...c, fp: `kp:${fingerprint(rulesId(c.rules))}` }));
   if ((chains.length > 0 || sets.length > 0) && elements.length > 0) {
-    const fp = fingerprint(JSON.stringify([withFp.map((c) => [c.name, c.fp]), sets.map(setSpecId)]));
-    elements[0] = { ...(elements[0] as ElementSpec), comment: `kp:${fp}` };
+    const first = elements[0] as ElementSpec;
+    // A counted-set element's own slot fingerprint is folded in: one comment says both.
+    const fp = fingerprint(JSON.stringify([withFp.map((c) => [c.name, c.fp]), sets.map(setSpecId), first.comment ?? '']));
+    elements[0] = { ...first, comment: `kp:${fp}` };
   }
   return { chains: withFp, sets, elements, clusterIPs, hairpinIPs: [...hairpin].sort(), problems };
 }

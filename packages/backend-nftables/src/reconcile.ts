@@ -1,6 +1,7 @@
 import type { ProxyState } from '@kproxy/api';
 import type { Expression, RulesetTable, SetKeyType } from '@kproxy/nftables-json';
 import { baseObjects } from './base.ts';
+import { countOf, SET } from './names.ts';
 import type { NftablesRenderOptions } from './context.ts';
 import type { RenderResult } from './render.ts';
 import { chainFingerprint, desiredRuleset, Emitter, emitRuleset } from './render.ts';
@@ -14,6 +15,10 @@ function asList<T>(v: T | readonly T[] | undefined): T[] {
 function listedSpecId(set: { type?: SetKeyType; map?: SetKeyType; flags?: unknown; timeout?: number }): string {
   const type = set.type === undefined ? null : typeId(set.type);
   return JSON.stringify([type, set.map === undefined ? null : typeId(set.map), asList(set.flags as string | string[] | undefined).filter((f) => f !== 'dynamic').sort(), set.timeout ?? null]);
+}
+
+function isConcat(e: Expression): e is { concat: Expression[] } {
+  return typeof e === 'object' && e !== null && !Array.isArray(e) && 'concat' in e;
 }
 
 function keyOf(e: unknown): { key: Expression; comment?: string } {
@@ -37,7 +42,7 @@ export function reconcile(
   state: ProxyState,
   existing: RulesetTable | undefined,
   options: NftablesRenderOptions = {},
-  listing: { readonly rulesListed: boolean } = { rulesListed: true },
+  listing: { readonly rulesListed: boolean; readonly slotsListed?: boolean } = { rulesListed: true },
 ): RenderResult {
   const d = desiredRuleset(state, options);
   const rs = d.ruleset;
@@ -131,8 +136,32 @@ export function reconcile(
   // 2. Elements: delete what is extra or different, in sets that stay.
   const addElems: ElementSpec[] = [];
   const delElems: ElementSpec[] = [];
+  // Without the endpoint slot maps' elements (the cheap listing), a key's slots are current when its listed
+  // counted-set element carries the same slot fingerprint; otherwise the listed key's slots (0..n-1, n from its
+  // set's name) go and the wanted ones come.
+  const slotsUnlisted = listing.slotsListed === false;
+  if (slotsUnlisted) {
+    for (const [name, seen] of listed) {
+      const n = countOf(name);
+      if (n === undefined) continue;
+      const wanted = rs.elements.get(name);
+      for (const [id, e] of seen) {
+        const w = wanted?.get(id);
+        if (w && elementVid(w) === e.vid) continue;
+        const parts = isConcat(e.key) ? e.key.concat : [e.key];
+        const slotMap = name.startsWith('service-nodeports-') ? SET.nodePortEndpoints : SET.serviceEndpoints;
+        for (let i = 0; i < n; i++) delElems.push({ set: slotMap, key: { concat: [...parts, i] } });
+      }
+    }
+    for (const [name, wanted] of rs.elements) {
+      if (countOf(name) === undefined) continue;
+      const seen = listed.get(name);
+      for (const [id, w] of wanted) if (seen?.get(id)?.vid !== elementVid(w)) addElems.push(...(w.slots ?? []));
+    }
+  }
   for (const [name, want] of rs.sets) {
     if (want.dynamic) continue;
+    if (slotsUnlisted && (name === SET.serviceEndpoints || name === SET.nodePortEndpoints)) continue;
     const wanted = rs.elements.get(name) ?? new Map<string, ElementSpec>();
     const seen = listed.get(name) ?? new Map<string, { key: Expression; vid: string }>();
     for (const [id, e] of seen) {

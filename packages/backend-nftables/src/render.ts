@@ -171,7 +171,10 @@ export function desiredRuleset(state: ProxyState, options: NftablesRenderOptions
     hairpin.push(...p.hairpinIPs);
   }
   const claims = Claims.of(claimList);
-  for (const c of claims.winners()) putElement(rs, c.element, c.id);
+  for (const c of claims.winners()) {
+    putElement(rs, c.element, c.id);
+    for (const d of c.element.slots ?? []) putElement(rs, d);
+  }
   const ciCounts = Counts.of(clusterIPs);
   const hpCounts = Counts.of(hairpin);
   for (const ip of ciCounts.values()) putElement(rs, { set: SET.clusterIPs, key: ip });
@@ -307,8 +310,9 @@ function renderPartial(
   for (const [k, list] of touched) {
     const was = previous.claims.get(k)[0];
     const now = list[0];
-    if (was && (!now || now.vid !== was.vid)) delElems.push(was.element);
-    if (now && (!was || now.vid !== was.vid)) addElems.push(now.element);
+    // An element's slots go and come with it (its comment fingerprints them, so new slots change its vid).
+    if (was && (!now || now.vid !== was.vid)) delElems.push(was.element, ...(was.element.slots ?? []));
+    if (now && (!was || now.vid !== was.vid)) addElems.push(now.element, ...(now.element.slots ?? []));
   }
   for (const ip of ci.disappeared) delElems.push({ set: SET.clusterIPs, key: ip });
   for (const ip of hp.disappeared) delElems.push(hairpinElement(ip));

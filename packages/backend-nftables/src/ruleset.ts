@@ -53,8 +53,17 @@ export interface ElementSpec {
   readonly set: string;
   readonly key: Expression;
   readonly value?: Expression;
-  /** Element comment: the owning port's content fingerprint on its anchor element. */
+  /**
+   * Element comment: the owning port's content fingerprint on its anchor element; on a counted-set element
+   * (data maps), the fingerprint of its `slots` (so a listing of the small counted sets tells whether the big
+   * slot maps hold the right endpoints for the key).
+   */
   readonly comment?: string;
+  /**
+   * Elements that exist exactly when this one does, written and removed with it: a counted-set element's
+   * endpoint slots (`key . i : endpoint . port` in `service-endpoints` / `nodeport-endpoints`).
+   */
+  readonly slots?: readonly ElementSpec[];
 }
 
 /** Canonical identity of an element's key within its set. */
