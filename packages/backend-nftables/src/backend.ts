@@ -79,7 +79,9 @@ export function nftablesBackend(options: NftablesBackendOptions = {}): BackendFa
      * chain is listed as a canary: when someone flushed the table it is empty, and the full listing is used.
      * Only with the nft CLI; an injected client is listed in full.
      */
-    async function listCheap(state: ProxyState): Promise<{ table: RulesetTable | undefined; rulesListed: boolean; slotsListed?: boolean }> {
+    async function listCheap(
+      state: ProxyState,
+    ): Promise<{ table: RulesetTable | undefined; rulesListed: boolean; slotsListed?: boolean; hairpinListed?: boolean }> {
       const ctx = renderContext(state, renderOpts);
       const exec = components.executor;
       const nft = options.nftPath ?? 'nft';
@@ -113,7 +115,15 @@ export function nftablesBackend(options: NftablesBackendOptions = {}): BackendFa
         );
         return full.flat();
       });
-      const parts = await Promise.all([run(['-j', 'list', 'chains', ctx.family]), run(['-j', 'list', 'sets', ctx.family]), maps, canaryRules]);
+      // Sets likewise: definitions, then the elements of each but `hairpin-endpoints` (listed later only if
+      // the reconcile needs it) and the affinity sets (written by the packet path, never reconciled).
+      const sets = run(['-j', '-t', 'list', 'sets', ctx.family]).then((terse) =>
+        inBatches(terse, 4, (i) => {
+          const name = (i as { set?: { name: string } }).set?.name;
+          return name === undefined || name === SET.hairpin || name.startsWith('affinity-') ? Promise.resolve([i]) : run(['-j', 'list', 'set', ctx.family, ctx.table, name]);
+        }),
+      );
+      const parts = await Promise.all([run(['-j', 'list', 'chains', ctx.family]), sets, maps, canaryRules]);
       const rules = parts.pop() as ListItem[];
       for (const p of parts) items.push(...p);
       if (items.length === 0) return { table: undefined, rulesListed: true };
@@ -123,7 +133,18 @@ export function nftablesBackend(options: NftablesBackendOptions = {}): BackendFa
         return { table: await listTable(state), rulesListed: true };
       }
       const table = findTable(parseRuleset({ nftables: [{ table: { family: ctx.family, name: ctx.table } }, ...items] }), ctx.family, ctx.table);
-      return { table, rulesListed: false, slotsListed: false };
+      return { table, rulesListed: false, slotsListed: false, hairpinListed: false };
+    }
+
+    /** `table` with the named sets listed again, elements and all. */
+    async function withSetsListed(table: RulesetTable, names: readonly string[]): Promise<RulesetTable> {
+      const fam = table.table.family;
+      const sets = new Map(table.sets);
+      for (const name of names) {
+        const one = findTable(await client.list({ family: fam, table: table.table.name, set: name }), fam, table.table.name)?.sets.get(name);
+        if (one) sets.set(name, one);
+      }
+      return { ...table, sets };
     }
 
     async function prepare(state: ProxyState, opts: SyncOptions = {}): Promise<RenderResult> {
@@ -135,7 +156,12 @@ export function nftablesBackend(options: NftablesBackendOptions = {}): BackendFa
         // (every syncPeriod), every rule is read so that anything someone else changed is repaired.
         if (memo === undefined && !needFullThorough && !options.client) {
           const listed = await listCheap(state);
-          return reconcile(state, listed.table, renderOpts, { rulesListed: listed.rulesListed, slotsListed: listed.slotsListed ?? true });
+          const how = { rulesListed: listed.rulesListed, slotsListed: listed.slotsListed ?? true, hairpinListed: listed.hairpinListed ?? true };
+          const first = reconcile(state, listed.table, renderOpts, how);
+          if (!first.needsListing?.length || !listed.table) return first;
+          // Something changed while no kproxy ran: the reconcile needs the hairpin pairs after all.
+          const table = await withSetsListed(listed.table, first.needsListing);
+          return reconcile(state, table, renderOpts, { ...how, hairpinListed: true });
         }
         return reconcile(state, await listTable(state), renderOpts);
       }
@@ -227,4 +253,18 @@ export function nftablesBackend(options: NftablesBackendOptions = {}): BackendFa
     };
     return backend;
   };
+}
+
+/** Maps `items` through `fn` with at most `width` calls in flight, keeping the order; flattens the results. */
+async function inBatches<T, R>(items: readonly T[], width: number, fn: (item: T) => Promise<R[]>): Promise<R[]> {
+  const out: R[][] = new Array<R[]>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const at = next++;
+      out[at] = await fn(items[at] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  return out.flat();
 }

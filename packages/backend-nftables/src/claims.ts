@@ -106,6 +106,13 @@ export class Claims {
     return out;
   }
 
+  /** Whether some element key is claimed by more than one port. */
+  hasConflicts(): boolean {
+    for (const e of this.#base.values()) if (Array.isArray(e) && e.length > 1) return true;
+    for (const l of this.#overlay.values()) if (l.length > 1) return true;
+    return false;
+  }
+
   /** A new value with the claim lists of `updates` replaced. */
   with(updates: ReadonlyMap<string, readonly Claim[]>): Claims {
     const overlay = new Map(this.#overlay);

@@ -42,7 +42,7 @@ export function reconcile(
   state: ProxyState,
   existing: RulesetTable | undefined,
   options: NftablesRenderOptions = {},
-  listing: { readonly rulesListed: boolean; readonly slotsListed?: boolean } = { rulesListed: true },
+  listing: { readonly rulesListed: boolean; readonly slotsListed?: boolean; readonly hairpinListed?: boolean } = { rulesListed: true },
 ): RenderResult {
   const d = desiredRuleset(state, options);
   const rs = d.ruleset;
@@ -109,6 +109,29 @@ export function reconcile(
       if (found && port.chains.every((c) => existing.chains.has(c))) for (const c of port.chains) current.add(c);
     }
   }
+  // Without the hairpin set's elements (the cheap start-up listing): they are a function of every port's
+  // endpoints, so they are current when every port's chains and counted-set elements are (their fingerprints
+  // cover the endpoints), nothing is left over from ports that are gone, and no key is claimed twice (a losing
+  // port's endpoints are in the set, but no fingerprint in the kernel covers them). Otherwise ask for them.
+  const hairpinUnlisted = listing.hairpinListed === false;
+  if (hairpinUnlisted) {
+    const countedSets = new Set([...listed.keys(), ...rs.elements.keys()].filter((n) => countOf(n) !== undefined));
+    const sameCounted = [...countedSets].every((name) => {
+      const seen = listed.get(name) ?? new Map<string, { key: Expression; vid: string }>();
+      const wanted = rs.elements.get(name) ?? new Map<string, ElementSpec>();
+      if (seen.size !== wanted.size) return false;
+      for (const [id, w] of wanted) if (seen.get(id)?.vid !== elementVid(w)) return false;
+      return true;
+    });
+    const trusted =
+      !listing.rulesListed &&
+      sameCounted &&
+      !d.claims.hasConflicts() &&
+      [...existing.chains.keys()].every((name) => rs.chains.has(name)) &&
+      [...rs.chains.keys()].every((name) => current.has(name));
+    if (!trusted) return { ...result([]), needsListing: [SET.hairpin] };
+  }
+
   for (const [name, have] of existing.chains) {
     const want = rs.chains.get(name);
     if (!want) {
@@ -162,6 +185,7 @@ export function reconcile(
   for (const [name, want] of rs.sets) {
     if (want.dynamic) continue;
     if (slotsUnlisted && (name === SET.serviceEndpoints || name === SET.nodePortEndpoints)) continue;
+    if (hairpinUnlisted && name === SET.hairpin) continue;
     const wanted = rs.elements.get(name) ?? new Map<string, ElementSpec>();
     const seen = listed.get(name) ?? new Map<string, { key: Expression; vid: string }>();
     for (const [id, e] of seen) {

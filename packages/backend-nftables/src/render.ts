@@ -46,6 +46,11 @@ export interface RenderResult {
   readonly liveChains: readonly string[];
   /** Values skipped as invalid, by service port key. */
   readonly problems: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Sets whose elements a reconcile over a partial listing could not do without (the listing left them out
+   * and something changed): list them and reconcile again. The transaction is empty then.
+   */
+  readonly needsListing?: readonly string[];
 }
 
 /** Rules with a content hash in the last rule's comment, so a later reconcile can compare chains cheaply. */
