@@ -74,10 +74,10 @@ export function nftablesBackend(options: NftablesBackendOptions = {}): BackendFa
     }
 
     /**
-     * The start-up listing: chains, sets and maps (with their elements, but those of the endpoint slot maps),
-     * and not the rules, which dominate the cost of listing a table with many chains. The `services`
-     * chain is listed as a canary: when someone flushed the table it is empty, and the full listing is used.
-     * Only with the nft CLI; an injected client is listed in full.
+     * The start-up listing: chains, sets and maps, with the elements of all but the largest sets (see below).
+     * With a chain per service port, not the rules either (they dominate the cost of listing such a table):
+     * the `services` chain is listed as a canary, and when someone flushed the table (it is empty) the full
+     * listing is used. Only with the nft CLI; an injected client is listed in full.
      */
     async function listCheap(
       state: ProxyState,
@@ -94,7 +94,31 @@ export function nftablesBackend(options: NftablesBackendOptions = {}): BackendFa
           return !('metainfo' in i) && body?.table === ctx.table;
         });
       };
-      // Independent reads: run them side by side.
+      // The elements of the small sets and maps: all but the endpoint slot maps (the largest by far; nft needs
+      // seconds to print them; the counted sets' element comments tell the reconcile which keys' slots are
+      // current), the hairpin pairs (listed later only if the reconcile needs them) and the affinity sets
+      // (written by the packet path, never reconciled). Four nft processes at a time.
+      const slotMaps = new Set<string>([SET.serviceEndpoints, SET.nodePortEndpoints]);
+      const withElements = (defs: readonly ListItem[]): Promise<ListItem[]> =>
+        inBatches(defs, 4, (i) => {
+          const set = (i as { set?: { name: string } }).set?.name;
+          const map = (i as { map?: { name: string } }).map?.name;
+          if (set !== undefined && set !== SET.hairpin && !set.startsWith('affinity-')) return run(['-j', 'list', 'set', ctx.family, ctx.table, set]);
+          if (map !== undefined && !slotMaps.has(map)) return run(['-j', 'list', 'map', ctx.family, ctx.table, map]);
+          return Promise.resolve([i]);
+        });
+      const unlisted = { slotsListed: false, hairpinListed: false } as const;
+      if (ctx.dataMapLimit > 0) {
+        // With data maps the table has few rules: `nft -t list ruleset` prints every chain and rule and the set
+        // definitions at once without loading a single element (listing one chain loads them all: ~2 s at
+        // 10,000 services), so the rules are read and no canary is needed.
+        const all = await run(['-j', '-t', 'list', 'ruleset', ctx.family]);
+        if (all.length === 0) return { table: undefined, rulesListed: true };
+        const listed = await withElements(all);
+        const table = findTable(parseRuleset({ nftables: [{ table: { family: ctx.family, name: ctx.table } }, ...listed] }), ctx.family, ctx.table);
+        return { table, rulesListed: true, ...unlisted };
+      }
+      // A chain per service port: chains without rules, set and map definitions, side by side.
       const canaryRules = run(['-j', 'list', 'chain', ctx.family, ctx.table, CHAIN.services]).then(
         (l) => l.filter((i) => 'rule' in i),
         (err: unknown) => {
@@ -102,28 +126,8 @@ export function nftablesBackend(options: NftablesBackendOptions = {}): BackendFa
           throw err;
         },
       );
-      // Maps: their definitions without elements (`-t`), then the elements of every map but the endpoint slot
-      // maps (the largest by far; nft needs seconds to print them). The counted sets' element comments tell
-      // the reconcile which keys' slots are current.
-      const slotMaps = new Set<string>([SET.serviceEndpoints, SET.nodePortEndpoints]);
-      const maps = run(['-j', '-t', 'list', 'maps', ctx.family]).then(async (terse) => {
-        const full = await Promise.all(
-          terse.map((i) => {
-            const name = (i as { map?: { name: string } }).map?.name;
-            return name === undefined || slotMaps.has(name) ? [i] : run(['-j', 'list', 'map', ctx.family, ctx.table, name]);
-          }),
-        );
-        return full.flat();
-      });
-      // Sets likewise: definitions, then the elements of each but `hairpin-endpoints` (listed later only if
-      // the reconcile needs it) and the affinity sets (written by the packet path, never reconciled).
-      const sets = run(['-j', '-t', 'list', 'sets', ctx.family]).then((terse) =>
-        inBatches(terse, 4, (i) => {
-          const name = (i as { set?: { name: string } }).set?.name;
-          return name === undefined || name === SET.hairpin || name.startsWith('affinity-') ? Promise.resolve([i]) : run(['-j', 'list', 'set', ctx.family, ctx.table, name]);
-        }),
-      );
-      const parts = await Promise.all([run(['-j', 'list', 'chains', ctx.family]), sets, maps, canaryRules]);
+      const definitions = (what: 'sets' | 'maps') => run(['-j', '-t', 'list', what, ctx.family]).then(withElements);
+      const parts = await Promise.all([run(['-j', 'list', 'chains', ctx.family]), definitions('sets'), definitions('maps'), canaryRules]);
       const rules = parts.pop() as ListItem[];
       for (const p of parts) items.push(...p);
       if (items.length === 0) return { table: undefined, rulesListed: true };
@@ -133,7 +137,7 @@ export function nftablesBackend(options: NftablesBackendOptions = {}): BackendFa
         return { table: await listTable(state), rulesListed: true };
       }
       const table = findTable(parseRuleset({ nftables: [{ table: { family: ctx.family, name: ctx.table } }, ...items] }), ctx.family, ctx.table);
-      return { table, rulesListed: false, slotsListed: false, hairpinListed: false };
+      return { table, rulesListed: false, ...unlisted };
     }
 
     /** `table` with the named sets listed again, elements and all. */

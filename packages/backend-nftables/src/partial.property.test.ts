@@ -65,23 +65,24 @@ describe('partial syncs over the fake', () => {
     );
   }, 60_000);
 
-  it('a reconcile over the cheap start-up listing (no rules, no slot or hairpin elements) converges', async () => {
+  it('a reconcile over a cheap start-up listing (no slot or hairpin elements, rules or not) converges', async () => {
     await fc.assert(
-      fc.asyncProperty(servicePortsArb(8), servicePortsArb(8), fc.boolean(), nodeArb, async (before, other, same, nodeCtx) => {
+      fc.asyncProperty(servicePortsArb(8), servicePortsArb(8), fc.boolean(), fc.boolean(), nodeArb, async (before, other, same, rulesListed, nodeCtx) => {
         const after = same ? before : other;
         const client = fakeNftClient();
         await nftablesBackend({ family: nodeCtx.family, client: () => client })(components).sync(stateOf(before, nodeCtx));
         const fam = nodeCtx.family === 'IPv4' ? 'ip' : 'ip6';
         const listed = findTable(await client.list({ family: fam, table: 'kube-proxy' }), fam, 'kube-proxy');
         if (!listed) throw new Error('no table');
-        // What the cheap listing sees: chains without rules, the slot maps' and the hairpin set's definitions only.
+        // What the cheap listings see: the slot maps' and the hairpin set's definitions only, and the chains with
+        // their rules (`nft -t list ruleset`, data maps) or without (a chain per port).
         const unlisted = new Set<string>([SET.serviceEndpoints, SET.nodePortEndpoints, SET.hairpin]);
         const cheap: RulesetTable = {
           ...listed,
-          chains: new Map([...listed.chains].map(([name, c]) => [name, { ...c, rules: [] }])),
+          chains: rulesListed ? listed.chains : new Map([...listed.chains].map(([name, c]) => [name, { ...c, rules: [] }])),
           sets: new Map([...listed.sets].map(([name, s]) => [name, unlisted.has(name) ? { ...s, elements: [] } : s])),
         };
-        const how = { rulesListed: false, slotsListed: false, hairpinListed: false };
+        const how = { rulesListed, slotsListed: false, hairpinListed: false };
         let r = reconcile(stateOf(after, nodeCtx), cheap, {}, how);
         // Nothing changed and no key claimed twice: nothing more to list, nothing to write.
         if (same && !r.memo.claims.hasConflicts()) expect(r.needsListing).toBeUndefined();

@@ -123,12 +123,17 @@ export function reconcile(
       for (const [id, w] of wanted) if (seen.get(id)?.vid !== elementVid(w)) return false;
       return true;
     });
+    const chainCurrent = (name: string): boolean => {
+      if (!listing.rulesListed) return current.has(name);
+      const want = rs.chains.get(name);
+      const have = existing.chains.get(name);
+      return want !== undefined && have !== undefined && have.rules.length === want.rules.length && have.rules[have.rules.length - 1]?.comment === chainFingerprint(want);
+    };
     const trusted =
-      !listing.rulesListed &&
       sameCounted &&
       !d.claims.hasConflicts() &&
       [...existing.chains.keys()].every((name) => rs.chains.has(name)) &&
-      [...rs.chains.keys()].every((name) => current.has(name));
+      [...rs.chains.keys()].every(chainCurrent);
     if (!trusted) return { ...result([]), needsListing: [SET.hairpin] };
   }
 
