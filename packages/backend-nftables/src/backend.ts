@@ -37,8 +37,9 @@ export interface NftablesBackendOptions extends NftablesRenderOptions {
 
 /**
  * The nftables backend for one IP family: `nftablesBackend(options)(components)`.
- * - The first sync reads the table's chains, sets and maps (not its rules; a canary chain is checked) and
- *   writes only what is missing or different: a restart over a correct table sends nothing.
+ * - The first sync reads the table's chains and set definitions, the rules too with data maps (`nft -t list
+ *   ruleset`), a canary chain otherwise, and the elements of all but the largest sets, and writes only what
+ *   is missing or different: a restart over a correct table sends nothing.
  * - A sync after a failure, or a later sync with `{ full: true }` (every syncPeriod), reads the whole table
  *   once and writes the difference, repairing whatever someone else changed.
  * - Every other sync renders a partial transaction from the previous state without listing anything.
