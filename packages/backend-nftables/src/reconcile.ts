@@ -6,7 +6,7 @@ import type { NftablesRenderOptions } from './context.ts';
 import type { RenderResult } from './render.ts';
 import { chainFingerprint, desiredRuleset, Emitter, emitRuleset } from './render.ts';
 import type { ElementSpec, SetSpec } from './ruleset.ts';
-import { elementId, elementVid, setSpecId, typeId } from './ruleset.ts';
+import { elementId, elementVid, setSpecId, slotElements, typeId } from './ruleset.ts';
 
 function asList<T>(v: T | readonly T[] | undefined): T[] {
   return v === undefined ? [] : Array.isArray(v) ? [...(v as readonly T[])] : [v as T];
@@ -191,7 +191,7 @@ export function reconcile(
     if (want.dynamic) continue;
     if (slotsUnlisted && (name === SET.serviceEndpoints || name === SET.nodePortEndpoints)) continue;
     if (hairpinUnlisted && name === SET.hairpin) continue;
-    const wanted = rs.elements.get(name) ?? new Map<string, ElementSpec>();
+    const wanted = name === SET.serviceEndpoints || name === SET.nodePortEndpoints ? slotElements(rs, name) : (rs.elements.get(name) ?? new Map<string, ElementSpec>());
     const seen = listed.get(name) ?? new Map<string, { key: Expression; vid: string }>();
     for (const [id, e] of seen) {
       const w = wanted.get(id);

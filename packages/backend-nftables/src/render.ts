@@ -176,10 +176,7 @@ export function desiredRuleset(state: ProxyState, options: NftablesRenderOptions
     hairpin.push(...p.hairpinIPs);
   }
   const claims = Claims.of(claimList);
-  for (const c of claims.winners()) {
-    putElement(rs, c.element, c.id);
-    for (const d of c.element.slots ?? []) putElement(rs, d);
-  }
+  for (const c of claims.winners()) putElement(rs, c.element, c.id);
   const ciCounts = Counts.of(clusterIPs);
   const hpCounts = Counts.of(hairpin);
   for (const ip of ciCounts.values()) putElement(rs, { set: SET.clusterIPs, key: ip });
@@ -197,7 +194,12 @@ export function emitRuleset(em: Emitter, rs: Ruleset): void {
   for (const c of rs.chains.values()) em.addChain(c);
   for (const c of rs.chains.values()) em.rules(c);
   const elems: ElementSpec[] = [];
-  for (const m of rs.elements.values()) elems.push(...m.values());
+  for (const m of rs.elements.values()) {
+    for (const e of m.values()) {
+      elems.push(e);
+      if (e.slots) for (const d of e.slots) elems.push(d);
+    }
+  }
   em.elements('add', elems);
 }
 

@@ -122,8 +122,20 @@ export interface PortObjects {
 export interface Ruleset {
   readonly chains: Map<string, ChainSpec>;
   readonly sets: Map<string, SetSpec>;
-  /** Elements by set name, then by `elementId`. */
+  /**
+   * Elements by set name, then by `elementId`. Endpoint slots are not here: they hang off their counted-set
+   * element (`ElementSpec.slots`; `slotElements` collects them by slot map).
+   */
   readonly elements: Map<string, Map<string, ElementSpec>>;
+}
+
+/** The wanted elements of one endpoint slot map, by `elementId`: the slots of every counted-set element. */
+export function slotElements(ruleset: Ruleset, slotMap: string): Map<string, ElementSpec> {
+  const out = new Map<string, ElementSpec>();
+  for (const m of ruleset.elements.values()) {
+    for (const e of m.values()) for (const d of e.slots ?? []) if (d.set === slotMap) out.set(elementId(d.key), d);
+  }
+  return out;
 }
 
 /** An empty ruleset. */

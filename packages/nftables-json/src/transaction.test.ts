@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Transaction } from './transaction.ts';
+import { expressionProblem } from './validate.ts';
 
 describe('Transaction', () => {
   it('fills defaults and serialises exactly the nft -j document', () => {
@@ -92,6 +93,16 @@ describe('Transaction', () => {
     const tx = build();
     expect(tx.size).toBe(0);
     expect(tx.error?.message).toContain(message);
+  });
+
+  it('validates concatenated element values one by one (the fast path refuses what the general one does)', () => {
+    const problem = (e: unknown) => expressionProblem(e);
+    expect(problem({ concat: ['10.0.0.1', 'tcp', 80, 0] })).toBeUndefined();
+    expect(problem({ concat: ['10.0.0.1', -1] })).toContain('not an unsigned integer');
+    expect(problem({ concat: ['a\u0000b', 1] })).toContain('NUL');
+    expect(problem({ concat: ['x', 1], extra: 1 })).toContain('unknown expression');
+    expect(problem({ concat: ['x'] })).toContain('at least two');
+    expect(problem({ concat: ['@', 1] })).toBeDefined();
   });
 
   it('accepts deletes by handle and flushes of sets and maps', () => {

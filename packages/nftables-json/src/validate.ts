@@ -92,6 +92,16 @@ export function expressionProblem(e: unknown, depth = 0): string | undefined {
     return undefined;
   }
   if (!isRecord(e)) return `not an expression: ${JSON.stringify(e)}`;
+  // Fast path for the commonest shape in large batches: a concatenation of plain values (set elements).
+  const parts = (e as { concat?: unknown }).concat;
+  if (Array.isArray(parts) && parts.length >= 2 && parts.every((p) => typeof p === 'number' || (typeof p === 'string' && p.length > 0 && p[0] !== '@'))) {
+    if (Object.keys(e).length !== 1) return `unknown expression ${JSON.stringify(e)}`;
+    for (const p of parts) {
+      const problem = expressionProblem(p, depth + 1);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
   const k = soleKey(e);
   if (k === undefined || !EXPRESSION_KEYS.has(k)) return `unknown expression ${JSON.stringify(e)}`;
   const v = e[k];
