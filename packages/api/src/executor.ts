@@ -30,7 +30,13 @@ export interface Executor {
    * process for many requests (`nft -i`). Optional: fakes and executors that cannot keep a process leave it
    * out, and their clients run one process per request instead.
    */
-  start?(file: string, args: readonly string[]): Session;
+  start?(file: string, args: readonly string[], options?: StartOptions): Session;
+}
+
+/** Options for a long-running program. */
+export interface StartOptions {
+  /** Extra environment variables, merged over the parent's. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A running program started by `Executor.start`. It never holds the event loop open by itself. */

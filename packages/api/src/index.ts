@@ -15,7 +15,7 @@ export {
   SyncError,
   UnsupportedPlatformError,
 } from './errors.ts';
-export type { ExecOptions, ExecResult, Executor, Session } from './executor.ts';
+export type { ExecOptions, ExecResult, Executor, Session, StartOptions } from './executor.ts';
 export { endpointKey, familyOf, hostPort, servicePortKey, sortedServicePorts } from './keys.ts';
 export {
   ANNOTATION_LAST_CHANGE_TRIGGER_TIME,

@@ -36,6 +36,15 @@ describe('spawnExecutor', () => {
     expect(await s.exited).toBeNull();
   });
 
+  it('starts a long-running program with extra environment variables', async () => {
+    const s = exec.start?.(process.execPath, ['-e', 'process.stdout.write(String(process.env.KP_TEST_VAR))'], { env: { KP_TEST_VAR: 'set' } });
+    if (!s) throw new Error('spawnExecutor has no start');
+    let out = '';
+    s.onOutput((_stream, text) => (out += text));
+    expect(await s.exited).toBe(0);
+    expect(out).toBe('set');
+  });
+
   it('reports a program that cannot start as exited', async () => {
     const s = exec.start?.('/nonexistent/program', []);
     expect(await s?.exited).toBeNull();

@@ -1,4 +1,4 @@
-import type { ExecOptions, ExecResult, Executor } from '@kproxy/api';
+import type { ExecOptions, ExecResult, Executor, StartOptions } from '@kproxy/api';
 
 /**
  * Wraps an executor so that every program runs inside the named network namespace
@@ -12,6 +12,8 @@ export function netnsExecutor(namespace: string, inner: Executor): Executor {
   return {
     run: (file: string, args: readonly string[], options?: ExecOptions): Promise<ExecResult> =>
       inner.run('ip', ['netns', 'exec', namespace, file, ...args], options),
-    ...(start ? { start: (file: string, args: readonly string[]) => start('ip', ['netns', 'exec', namespace, file, ...args]) } : {}),
+    ...(start
+      ? { start: (file: string, args: readonly string[], o?: StartOptions) => start('ip', ['netns', 'exec', namespace, file, ...args], o) }
+      : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { ExecError } from '@kproxy/api';
-import type { ExecOptions, ExecResult, Executor, Session } from '@kproxy/api';
+import type { ExecOptions, ExecResult, Executor, Session, StartOptions } from '@kproxy/api';
 
 /**
  * An Executor that spawns programs directly from argv (`shell: false`): no argument is ever re-parsed,
@@ -10,8 +10,12 @@ export function spawnExecutor(): Executor {
   return { run: runProcess, start: startProcess };
 }
 
-function startProcess(file: string, args: readonly string[]): Session {
-  const child = spawn(file, args, { shell: false, stdio: ['pipe', 'pipe', 'pipe'] });
+function startProcess(file: string, args: readonly string[], options: StartOptions = {}): Session {
+  const child = spawn(file, args, {
+    shell: false,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: options.env ? { ...process.env, ...options.env } : process.env,
+  });
   const listeners: ((stream: 'stdout' | 'stderr', text: string) => void)[] = [];
   const exited = new Promise<number | null>((resolve) => {
     child.on('error', () => resolve(null));

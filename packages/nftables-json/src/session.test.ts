@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Executor, Session } from '@kproxy/api';
+import type { Executor, Session, StartOptions } from '@kproxy/api';
 import { scriptedExecutor } from '@kproxy/exec/testing';
 import { nftables } from './client.ts';
 import { NftSession } from './session.ts';
@@ -10,10 +10,11 @@ import { Transaction } from './transaction.ts';
  * the echoed input line, a caret line), in several chunks, some of them late. Lines containing `REFUSE` fail,
  * lines containing `HANG` are never answered, `DIE` ends the process.
  */
-function fakeNftInteractive(): { start: NonNullable<Executor['start']>; lines: string[]; started: number } {
-  const state = { lines: [] as string[], started: 0 };
-  const start = (): Session => {
+function fakeNftInteractive(): { start: NonNullable<Executor['start']>; lines: string[]; started: number; envs: (Readonly<Record<string, string>> | undefined)[] } {
+  const state = { lines: [] as string[], started: 0, envs: [] as (Readonly<Record<string, string>> | undefined)[] };
+  const start = (_file: string, _args: readonly string[], options?: StartOptions): Session => {
     state.started++;
+    state.envs.push(options?.env);
     const listeners: ((stream: 'stdout' | 'stderr', text: string) => void)[] = [];
     let exit: (code: number | null) => void = () => undefined;
     const exited = new Promise<number | null>((r) => (exit = r));
@@ -57,6 +58,9 @@ function fakeNftInteractive(): { start: NonNullable<Executor['start']>; lines: s
     get started() {
       return state.started;
     },
+    get envs() {
+      return state.envs;
+    },
   };
 }
 
@@ -95,6 +99,16 @@ describe('NftSession (nft -i)', () => {
     expect((await session.apply('add element ip kp b { 1 }', 1000)).exitCode).toBe(0);
     expect(fake.started).toBe(3);
     await expect(session.apply('two\nlines', 1000)).rejects.toThrow('one line');
+    session.close();
+  });
+
+  it('keeps nft from saving its history (no writable HOME) and starts a fresh process every 500 batches', async () => {
+    const fake = fakeNftInteractive();
+    const session = NftSession.over({ run: scriptedExecutor().run, start: fake.start }, 'nft', 60_000);
+    if (!session) throw new Error('no session');
+    for (let i = 0; i < 501; i++) expect((await session.apply(`add element ip kp a { ${i} }`, 1000)).exitCode).toBe(0);
+    expect(fake.started).toBe(2);
+    expect(fake.envs).toEqual([{ HOME: '/dev/null' }, { HOME: '/dev/null' }]);
     session.close();
   });
 

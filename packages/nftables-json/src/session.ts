@@ -24,6 +24,8 @@ export class NftSession {
   #waiter: { token: string; done: (stderr: string) => void } | undefined;
   #idle: ReturnType<typeof setTimeout> | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  #batches = 0;
+  readonly #maxBatches = 500;
 
   private constructor(executor: Executor & { start: NonNullable<Executor['start']> }, nft: string, idleMs: number) {
     this.#executor = executor;
@@ -75,7 +77,10 @@ export class NftSession {
 
   #start(): Session {
     if (this.#session) return this.#session;
-    const s = this.#executor.start(this.#nft, ['-i']);
+    // nft -i keeps every input line in its history, in memory and at exit in $HOME/.nft.history: no HOME it
+    // can write to, and a fresh process every `maxBatches` batches, keep both bounded.
+    const s = this.#executor.start(this.#nft, ['-i'], { env: { HOME: '/dev/null' } });
+    this.#batches = 0;
     s.onOutput((stream, text) => {
       if (stream !== 'stderr' || this.#session !== s) return;
       this.#stderr += text;
@@ -102,7 +107,9 @@ export class NftSession {
 
   async #apply(line: string, timeoutMs: number): Promise<ExecResult> {
     if (this.#idle) clearTimeout(this.#idle);
+    if (this.#batches >= this.#maxBatches) this.close();
     const s = this.#start();
+    this.#batches++;
     const token = `kproxy_session_marker_${process.pid}_${++this.#seq}`;
     const command = [this.#nft, '-i'];
     try {
