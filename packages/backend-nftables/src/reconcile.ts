@@ -4,9 +4,9 @@ import { baseObjects } from './base.ts';
 import { countOf, SET } from './names.ts';
 import type { NftablesRenderOptions } from './context.ts';
 import type { RenderResult } from './render.ts';
-import { chainFingerprint, desiredRuleset, Emitter, emitRuleset } from './render.ts';
+import { chainFingerprint, desiredRuleset, Emitter, emitRuleset, DERIVED } from './render.ts';
 import type { ElementSpec, SetSpec } from './ruleset.ts';
-import { elementId, elementVid, setSpecId, slotElements, typeId } from './ruleset.ts';
+import { elementId, elementVid, setSpecId, typeId, wantedElements } from './ruleset.ts';
 
 function asList<T>(v: T | readonly T[] | undefined): T[] {
   return v === undefined ? [] : Array.isArray(v) ? [...(v as readonly T[])] : [v as T];
@@ -191,7 +191,7 @@ export function reconcile(
     if (want.dynamic) continue;
     if (slotsUnlisted && (name === SET.serviceEndpoints || name === SET.nodePortEndpoints)) continue;
     if (hairpinUnlisted && name === SET.hairpin) continue;
-    const wanted = name === SET.serviceEndpoints || name === SET.nodePortEndpoints ? slotElements(rs, name) : (rs.elements.get(name) ?? new Map<string, ElementSpec>());
+    const wanted = wantedElements(rs, name, DERIVED);
     const seen = listed.get(name) ?? new Map<string, { key: Expression; vid: string }>();
     for (const [id, e] of seen) {
       const w = wanted.get(id);

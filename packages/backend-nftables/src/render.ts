@@ -12,7 +12,7 @@ import { concat } from './exprs.ts';
 import { fingerprint, SET } from './names.ts';
 import { renderServicePort } from './port.ts';
 import type { RenderedPort } from './port.ts';
-import type { ChainSpec, ElementSpec, Ruleset, SetSpec } from './ruleset.ts';
+import type { ChainSpec, DerivedElements, ElementSpec, Ruleset, SetSpec } from './ruleset.ts';
 import { elementId, elementVid, emptyRuleset, putElement, rulesId, setSpecId } from './ruleset.ts';
 
 /** What a render remembers for the next partial render. Immutable; safe to keep or drop. */
@@ -131,6 +131,12 @@ function hairpinElement(ip: string): ElementSpec {
   return { set: SET.hairpin, key: concat(ip, ip) };
 }
 
+/** The elements a desired ruleset keeps out of its maps, for `wantedElements`. */
+export const DERIVED: DerivedElements = {
+  slotMaps: new Set([SET.serviceEndpoints, SET.nodePortEndpoints]),
+  hairpin: { set: SET.hairpin, element: hairpinElement },
+};
+
 /** A port's first element, which carries the fingerprint of the port's chains and sets. */
 export interface Anchor {
   readonly set: string;
@@ -154,7 +160,7 @@ export function desiredRuleset(state: ProxyState, options: NftablesRenderOptions
   problems: Map<string, readonly string[]>;
 } {
   const ctx = renderContext(state, options);
-  const rs = emptyRuleset();
+  const rs: { -readonly [K in keyof Ruleset]: Ruleset[K] } = emptyRuleset();
   const base = baseObjects(ctx);
   for (const s of base.sets) rs.sets.set(s.name, s);
   for (const c of base.chains) rs.chains.set(c.name, c);
@@ -180,7 +186,7 @@ export function desiredRuleset(state: ProxyState, options: NftablesRenderOptions
   const ciCounts = Counts.of(clusterIPs);
   const hpCounts = Counts.of(hairpin);
   for (const ip of ciCounts.values()) putElement(rs, { set: SET.clusterIPs, key: ip });
-  for (const ip of hpCounts.values()) putElement(rs, hairpinElement(ip));
+  rs.hairpinIPs = [...hpCounts.values()];
   return { ruleset: rs, ctx, clusterIPs: ciCounts, hairpin: hpCounts, claims, ports, problems };
 }
 
@@ -200,6 +206,7 @@ export function emitRuleset(em: Emitter, rs: Ruleset): void {
       if (e.slots) for (const d of e.slots) elems.push(d);
     }
   }
+  for (const ip of rs.hairpinIPs ?? []) elems.push(hairpinElement(ip));
   em.elements('add', elems);
 }
 

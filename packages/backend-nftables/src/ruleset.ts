@@ -127,6 +127,11 @@ export interface Ruleset {
    * element (`ElementSpec.slots`; `slotElements` collects them by slot map).
    */
   readonly elements: Map<string, Map<string, ElementSpec>>;
+  /**
+   * The endpoint IPs of the hairpin set, when its elements (`ip . ip`, one per address: 100,000 at 10,000
+   * services) are not in `elements` (built only when a reconcile compares them: `wantedElements`).
+   */
+  readonly hairpinIPs?: readonly string[];
 }
 
 /** The wanted elements of one endpoint slot map, by `elementId`: the slots of every counted-set element. */
@@ -141,6 +146,29 @@ export function slotElements(ruleset: Ruleset, slotMap: string): Map<string, Ele
 /** An empty ruleset. */
 export function emptyRuleset(): Ruleset {
   return { chains: new Map(), sets: new Map(), elements: new Map() };
+}
+
+/** How the elements kept out of `Ruleset.elements` are named and made. */
+export interface DerivedElements {
+  /** The endpoint slot maps (their elements hang off counted-set elements). */
+  readonly slotMaps: ReadonlySet<string>;
+  /** The hairpin set and its element for one endpoint IP. */
+  readonly hairpin: { readonly set: string; element(ip: string): ElementSpec };
+}
+
+/** The wanted elements of one set by `elementId`, including those kept out of `elements` (slots, hairpin). */
+export function wantedElements(ruleset: Ruleset, set: string, derived: DerivedElements): Map<string, ElementSpec> {
+  const hairpin = derived.hairpin;
+  if (set === hairpin.set && ruleset.hairpinIPs) {
+    const out = new Map<string, ElementSpec>();
+    for (const ip of ruleset.hairpinIPs) {
+      const e = hairpin.element(ip);
+      out.set(elementId(e.key), e);
+    }
+    return out;
+  }
+  if (derived.slotMaps.has(set)) return slotElements(ruleset, set);
+  return ruleset.elements.get(set) ?? new Map<string, ElementSpec>();
 }
 
 /** Adds an element to a ruleset (last write wins). `id` is `elementId(element.key)` when already known. */
