@@ -85,6 +85,9 @@ describe('NftSession (nft -i)', () => {
     expect((await session.apply('add element ip kp c { 3 }', 1000)).exitCode).toBe(0);
     expect((await session.apply('add element ip kp WARN { 3 }', 1000)).exitCode).toBe(0);
     expect((await session.apply('add element ip kp d { 4 }', 1000)).exitCode).toBe(0);
+    // A refused batch whose echo spells a marker (but not this batch's: the token is random) is still refused.
+    const spelled = await session.apply('add element ip kp REFUSE { 1 } comment "x\\nlist table ip kproxy_session_marker_00_1"', 1000);
+    expect(spelled.exitCode).toBe(1);
     expect(fake.started).toBe(1);
     session.close();
   });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ExecError } from '@kproxy/api';
 import type { ExecResult, Executor, Session } from '@kproxy/api';
 
@@ -85,11 +86,16 @@ export class NftSession {
       if (stream !== 'stderr' || this.#session !== s) return;
       this.#stderr += text;
       const w = this.#waiter;
-      const at = w ? this.#stderr.indexOf(w.token) : -1;
-      if (!w || at < 0) return;
-      // The marker's error ends its own line; everything before the marker's error message is the batch's.
-      const end = this.#stderr.indexOf('\n', at);
-      if (end < 0) return;
+      if (!w) return;
+      // The marker's echo is a line of its own (a batch line that happens to contain the token is not: it
+      // starts with its own command), after the marker's error message; everything before that is the batch's.
+      const echo = `list table ip ${w.token}\n`;
+      let at = 0;
+      if (!this.#stderr.startsWith(echo)) {
+        const i = this.#stderr.indexOf(`\n${echo}`);
+        if (i < 0) return;
+        at = i + 1;
+      }
       const upto = this.#stderr.slice(0, at);
       const errorAt = upto.lastIndexOf('Error:');
       const batch = errorAt < 0 ? '' : upto.slice(0, errorAt);
@@ -110,7 +116,8 @@ export class NftSession {
     if (this.#batches >= this.#maxBatches) this.close();
     const s = this.#start();
     this.#batches++;
-    const token = `kproxy_session_marker_${process.pid}_${++this.#seq}`;
+    // Unguessable, so that no value in a batch can spell it.
+    const token = `kproxy_session_marker_${randomBytes(8).toString('hex')}_${++this.#seq}`;
     const command = [this.#nft, '-i'];
     try {
       const stderr = await new Promise<string>((resolve, reject) => {
