@@ -6,7 +6,7 @@ import { explainPacket } from './explain.ts';
 import type { NftablesRenderOptions } from './context.ts';
 import { renderContext } from './context.ts';
 import { baseObjects } from './base.ts';
-import { CHAIN, DEFAULT_TABLE, SET, tableFamily } from './names.ts';
+import { CHAIN, DEFAULT_TABLE, SET, SLOT_MAPS, tableFamily } from './names.ts';
 import { reconcile } from './reconcile.ts';
 import { chainFingerprint, render } from './render.ts';
 import type { RenderMemo, RenderResult } from './render.ts';
@@ -99,13 +99,12 @@ export function nftablesBackend(options: NftablesBackendOptions = {}): BackendFa
       // seconds to print them; the counted sets' element comments tell the reconcile which keys' slots are
       // current), the hairpin pairs (listed later only if the reconcile needs them) and the affinity sets
       // (written by the packet path, never reconciled). Four nft processes at a time.
-      const slotMaps = new Set<string>([SET.serviceEndpoints, SET.nodePortEndpoints]);
       const withElements = (defs: readonly ListItem[]): Promise<ListItem[]> =>
         inBatches(defs, 4, (i) => {
           const set = (i as { set?: { name: string } }).set?.name;
           const map = (i as { map?: { name: string } }).map?.name;
           if (set !== undefined && set !== SET.hairpin && !set.startsWith('affinity-')) return run(['-j', 'list', 'set', ctx.family, ctx.table, set]);
-          if (map !== undefined && !slotMaps.has(map)) return run(['-j', 'list', 'map', ctx.family, ctx.table, map]);
+          if (map !== undefined && !SLOT_MAPS.has(map)) return run(['-j', 'list', 'map', ctx.family, ctx.table, map]);
           return Promise.resolve([i]);
         });
       const unlisted = { slotsListed: false, hairpinListed: false } as const;

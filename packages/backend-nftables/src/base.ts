@@ -88,6 +88,7 @@ export function baseObjects(ctx: RenderContext): BaseObjects {
   // entry point matches the keys in a plain set and DNATs through a data map keyed on the key plus a
   // `numgen random mod n` slot. A port added, changed or removed is then set and map elements only: no
   // chain, no rule, so no kernel table validation at commit.
+  const markIt: Statement = { mangle: { key: mark, value: { '|': [mark, ctx.mark] } } };
   const clusterRules: Statement[][] = [];
   const externalRules: Statement[][] = [];
   const nodePortDataMapRules: Statement[][] = [];
@@ -113,7 +114,6 @@ export function baseObjects(ctx: RenderContext): BaseObjects {
         comment: 'protocol . node port . slot : endpoint . port',
       },
     );
-    const markIt: Statement = { mangle: { key: mark, value: { '|': [mark, ctx.mark] } } };
     // nft 1.0.6 gives the first rule of a batch that uses a map declared with `... tcp dport` data a hidden
     // `meta l4proto tcp` dependency. So the first rule using each map, in any batch that writes the chain,
     // is a TCP-only copy of the one-endpoint rule: the dependency changes nothing there, and the rules after
@@ -172,7 +172,7 @@ export function baseObjects(ctx: RenderContext): BaseObjects {
     { name: CHAIN.services, rules: services },
     { name: CHAIN.firewallCheck, rules: [[vmap(svcKey, SET.firewallIPs)]] },
     { name: CHAIN.endpointsCheck, rules: endpointsCheck },
-    { name: CHAIN.markForMasquerade, rules: [[{ mangle: { key: mark, value: { '|': [mark, ctx.mark] } } }]] },
+    { name: CHAIN.markForMasquerade, rules: [[markIt]] },
     {
       name: CHAIN.masquerading,
       rules: [

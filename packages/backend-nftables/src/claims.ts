@@ -25,9 +25,14 @@ function groupOf(set: string): string {
   return g;
 }
 
+/** The claim key of the element with `elementId` `id` in `set`. */
+function keyIn(set: string, id: string): string {
+  return `${groupOf(set)}\u0000${id}`;
+}
+
 /** The identity of an element across sets: its key within its claim group (see `claimGroup`). */
 export function claimKey(e: ElementSpec): string {
-  return `${groupOf(e.set)}\u0000${elementId(e.key)}`;
+  return keyIn(e.set, elementId(e.key));
 }
 
 class ClaimOf implements Claim {
@@ -50,10 +55,7 @@ export function claimOf(port: string, element: ElementSpec): Claim {
   return new ClaimOf(port, element, elementId(element.key));
 }
 
-/** The claim key of a claim (its element's group and id). */
-function keyOfClaim(c: Claim): string {
-  return `${groupOf(c.element.set)}\u0000${c.id}`;
-}
+
 
 /**
  * Which service ports claim each per-port element, sorted by port key. The first claim wins, so two
@@ -81,7 +83,7 @@ export class Claims {
   static of(claims: Iterable<Claim>): Claims {
     const m = new Map<string, Entry>();
     for (const c of claims) {
-      const k = keyOfClaim(c);
+      const k = keyIn(c.element.set, c.id);
       const e = m.get(k);
       if (e === undefined) m.set(k, c);
       else m.set(k, [...listOf(e), c]);

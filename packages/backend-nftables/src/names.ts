@@ -54,23 +54,29 @@ export const countedSet = {
   nodePorts: (n: number): string => `service-nodeports-${n}`,
 } as const;
 
+/** The endpoint slot maps: their elements hang off counted-set elements (`ElementSpec.slots`). */
+export const SLOT_MAPS: ReadonlySet<string> = new Set([SET.serviceEndpoints, SET.nodePortEndpoints]);
+
 const COUNTED = /^(service-ips|external-ips|service-nodeports)-(\d+)$/;
 
-/** The endpoint count of a counted set (`service-ips-3` -> 3), undefined for any other set. */
-export function countOf(set: string): number | undefined {
+/**
+ * A counted set's endpoint count (`service-ips-3` -> 3), the slot map its keys' endpoints are in, and the set
+ * whose key space it shares (a service key is dispatched by `service-ips` or by one of the counted sets, never
+ * by two, so they are one claim group); undefined for any other set.
+ */
+export function countedSetOf(set: string): { readonly n: number; readonly slotMap: string; readonly group: string } | undefined {
   const m = COUNTED.exec(set);
-  return m ? Number(m[2]) : undefined;
+  if (!m) return undefined;
+  const nodePorts = m[1] === 'service-nodeports';
+  return { n: Number(m[2]), slotMap: nodePorts ? SET.nodePortEndpoints : SET.serviceEndpoints, group: nodePorts ? SET.serviceNodePorts : SET.serviceIPs };
 }
 
 /**
- * The set whose key space an element of `set` shares: a service key is dispatched by `service-ips` or by
- * one of the counted sets, never by two, so they are one claim group (two ports claiming one key resolve
- * the same way whichever layout each port uses).
+ * The set whose key space an element of `set` shares (see `countedSetOf`): two ports claiming one key resolve
+ * the same way whichever layout each port uses.
  */
 export function claimGroup(set: string): string {
-  const m = COUNTED.exec(set);
-  if (!m) return set;
-  return m[1] === 'service-nodeports' ? SET.serviceNodePorts : SET.serviceIPs;
+  return countedSetOf(set)?.group ?? set;
 }
 
 /** Longest hashed base name, as in kube-proxy: leaves room for the longest prefix (`affinity-`). */

@@ -1,10 +1,10 @@
 import type { ProxyState } from '@kproxy/api';
 import type { Expression, RulesetTable, SetKeyType } from '@kproxy/nftables-json';
 import { baseObjects } from './base.ts';
-import { countOf, SET } from './names.ts';
+import { countedSetOf, SET, SLOT_MAPS } from './names.ts';
 import type { NftablesRenderOptions } from './context.ts';
 import type { RenderResult } from './render.ts';
-import { chainFingerprint, desiredRuleset, Emitter, emitRuleset, DERIVED } from './render.ts';
+import { chainFingerprint, desiredRuleset, Emitter, emitRuleset } from './render.ts';
 import type { ElementSpec, SetSpec } from './ruleset.ts';
 import { elementId, elementVid, setSpecId, typeId, wantedElements } from './ruleset.ts';
 
@@ -109,20 +109,34 @@ export function reconcile(
       if (found && port.chains.every((c) => existing.chains.has(c))) for (const c of port.chains) current.add(c);
     }
   }
+  // The counted sets' elements that differ between the listing and the wanted ruleset (both ways): their
+  // comments fingerprint the keys' endpoint slots, so this is what the slot maps and the hairpin pairs, when
+  // they were not listed, may differ by.
+  const countedGone: { name: string; key: Expression; n: number; slotMap: string }[] = [];
+  const countedNew: ElementSpec[] = [];
+  if (listing.slotsListed === false || listing.hairpinListed === false) {
+    for (const [name, seen] of listed) {
+      const counted = countedSetOf(name);
+      if (!counted) continue;
+      const wanted = rs.elements.get(name);
+      for (const [id, e] of seen) {
+        const w = wanted?.get(id);
+        if (!w || elementVid(w) !== e.vid) countedGone.push({ name, key: e.key, n: counted.n, slotMap: counted.slotMap });
+      }
+    }
+    for (const [name, wanted] of rs.elements) {
+      if (!countedSetOf(name)) continue;
+      const seen = listed.get(name);
+      for (const [id, w] of wanted) if (seen?.get(id)?.vid !== elementVid(w)) countedNew.push(w);
+    }
+  }
+
   // Without the hairpin set's elements (the cheap start-up listing): they are a function of every port's
   // endpoints, so they are current when every port's chains and counted-set elements are (their fingerprints
   // cover the endpoints), nothing is left over from ports that are gone, and no key is claimed twice (a losing
   // port's endpoints are in the set, but no fingerprint in the kernel covers them). Otherwise ask for them.
   const hairpinUnlisted = listing.hairpinListed === false;
   if (hairpinUnlisted) {
-    const countedSets = new Set([...listed.keys(), ...rs.elements.keys()].filter((n) => countOf(n) !== undefined));
-    const sameCounted = [...countedSets].every((name) => {
-      const seen = listed.get(name) ?? new Map<string, { key: Expression; vid: string }>();
-      const wanted = rs.elements.get(name) ?? new Map<string, ElementSpec>();
-      if (seen.size !== wanted.size) return false;
-      for (const [id, w] of wanted) if (seen.get(id)?.vid !== elementVid(w)) return false;
-      return true;
-    });
     const chainCurrent = (name: string): boolean => {
       if (!listing.rulesListed) return current.has(name);
       const want = rs.chains.get(name);
@@ -130,7 +144,8 @@ export function reconcile(
       return want !== undefined && have !== undefined && have.rules.length === want.rules.length && have.rules[have.rules.length - 1]?.comment === chainFingerprint(want);
     };
     const trusted =
-      sameCounted &&
+      countedGone.length === 0 &&
+      countedNew.length === 0 &&
       !d.claims.hasConflicts() &&
       [...existing.chains.keys()].every((name) => rs.chains.has(name)) &&
       [...rs.chains.keys()].every(chainCurrent);
@@ -169,29 +184,17 @@ export function reconcile(
   // set's name) go and the wanted ones come.
   const slotsUnlisted = listing.slotsListed === false;
   if (slotsUnlisted) {
-    for (const [name, seen] of listed) {
-      const n = countOf(name);
-      if (n === undefined) continue;
-      const wanted = rs.elements.get(name);
-      for (const [id, e] of seen) {
-        const w = wanted?.get(id);
-        if (w && elementVid(w) === e.vid) continue;
-        const parts = isConcat(e.key) ? e.key.concat : [e.key];
-        const slotMap = name.startsWith('service-nodeports-') ? SET.nodePortEndpoints : SET.serviceEndpoints;
-        for (let i = 0; i < n; i++) delElems.push({ set: slotMap, key: { concat: [...parts, i] } });
-      }
+    for (const g of countedGone) {
+      const parts = isConcat(g.key) ? g.key.concat : [g.key];
+      for (let i = 0; i < g.n; i++) delElems.push({ set: g.slotMap, key: { concat: [...parts, i] } });
     }
-    for (const [name, wanted] of rs.elements) {
-      if (countOf(name) === undefined) continue;
-      const seen = listed.get(name);
-      for (const [id, w] of wanted) if (seen?.get(id)?.vid !== elementVid(w)) addElems.push(...(w.slots ?? []));
-    }
+    for (const w of countedNew) addElems.push(...(w.slots ?? []));
   }
   for (const [name, want] of rs.sets) {
     if (want.dynamic) continue;
-    if (slotsUnlisted && (name === SET.serviceEndpoints || name === SET.nodePortEndpoints)) continue;
+    if (slotsUnlisted && SLOT_MAPS.has(name)) continue;
     if (hairpinUnlisted && name === SET.hairpin) continue;
-    const wanted = wantedElements(rs, name, DERIVED);
+    const wanted = wantedElements(rs, name);
     const seen = listed.get(name) ?? new Map<string, { key: Expression; vid: string }>();
     for (const [id, e] of seen) {
       const w = wanted.get(id);

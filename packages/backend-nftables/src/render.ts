@@ -8,12 +8,11 @@ import { renderContext } from './context.ts';
 import { Claims, claimKey, claimOf } from './claims.ts';
 import type { Claim } from './claims.ts';
 import { Counts } from './counts.ts';
-import { concat } from './exprs.ts';
 import { fingerprint, SET } from './names.ts';
 import { renderServicePort } from './port.ts';
 import type { RenderedPort } from './port.ts';
-import type { ChainSpec, DerivedElements, ElementSpec, Ruleset, SetSpec } from './ruleset.ts';
-import { elementId, elementVid, emptyRuleset, putElement, rulesId, setSpecId } from './ruleset.ts';
+import type { ChainSpec, ElementSpec, Ruleset, SetSpec } from './ruleset.ts';
+import { elementId, elementVid, emptyRuleset, hairpinElement, putElement, rulesId, setSpecId } from './ruleset.ts';
 
 /** What a render remembers for the next partial render. Immutable; safe to keep or drop. */
 export interface RenderMemo {
@@ -126,16 +125,6 @@ class Emitter {
     }
   }
 }
-
-function hairpinElement(ip: string): ElementSpec {
-  return { set: SET.hairpin, key: concat(ip, ip) };
-}
-
-/** The elements a desired ruleset keeps out of its maps, for `wantedElements`. */
-export const DERIVED: DerivedElements = {
-  slotMaps: new Set([SET.serviceEndpoints, SET.nodePortEndpoints]),
-  hairpin: { set: SET.hairpin, element: hairpinElement },
-};
 
 /** A port's first element, which carries the fingerprint of the port's chains and sets. */
 export interface Anchor {

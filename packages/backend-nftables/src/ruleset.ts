@@ -8,6 +8,8 @@ import type {
   SetTypeof,
   Statement,
 } from '@kproxy/nftables-json';
+import { concat } from './exprs.ts';
+import { SET, SLOT_MAPS } from './names.ts';
 
 /**
  * The backend's own description of a desired ruleset: chains with their rules, sets/maps with their specs,
@@ -148,26 +150,22 @@ export function emptyRuleset(): Ruleset {
   return { chains: new Map(), sets: new Map(), elements: new Map() };
 }
 
-/** How the elements kept out of `Ruleset.elements` are named and made. */
-export interface DerivedElements {
-  /** The endpoint slot maps (their elements hang off counted-set elements). */
-  readonly slotMaps: ReadonlySet<string>;
-  /** The hairpin set and its element for one endpoint IP. */
-  readonly hairpin: { readonly set: string; element(ip: string): ElementSpec };
+/** The hairpin element of one endpoint IP: `ip . ip`. */
+export function hairpinElement(ip: string): ElementSpec {
+  return { set: SET.hairpin, key: concat(ip, ip) };
 }
 
 /** The wanted elements of one set by `elementId`, including those kept out of `elements` (slots, hairpin). */
-export function wantedElements(ruleset: Ruleset, set: string, derived: DerivedElements): Map<string, ElementSpec> {
-  const hairpin = derived.hairpin;
-  if (set === hairpin.set && ruleset.hairpinIPs) {
+export function wantedElements(ruleset: Ruleset, set: string): Map<string, ElementSpec> {
+  if (set === SET.hairpin && ruleset.hairpinIPs) {
     const out = new Map<string, ElementSpec>();
     for (const ip of ruleset.hairpinIPs) {
-      const e = hairpin.element(ip);
+      const e = hairpinElement(ip);
       out.set(elementId(e.key), e);
     }
     return out;
   }
-  if (derived.slotMaps.has(set)) return slotElements(ruleset, set);
+  if (SLOT_MAPS.has(set)) return slotElements(ruleset, set);
   return ruleset.elements.get(set) ?? new Map<string, ElementSpec>();
 }
 

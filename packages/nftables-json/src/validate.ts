@@ -95,7 +95,7 @@ export function expressionProblem(e: unknown, depth = 0): string | undefined {
   // Fast path for the commonest shape in large batches: a concatenation of plain values (set elements).
   const parts = (e as { concat?: unknown }).concat;
   if (Array.isArray(parts) && parts.length >= 2 && parts.every((p) => typeof p === 'number' || (typeof p === 'string' && p.length > 0 && p[0] !== '@'))) {
-    if (Object.keys(e).length !== 1) return `unknown expression ${JSON.stringify(e)}`;
+    if (soleKey(e) !== 'concat') return `unknown expression ${JSON.stringify(e)}`;
     for (const p of parts) {
       const problem = expressionProblem(p, depth + 1);
       if (problem) return problem;
